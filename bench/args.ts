@@ -1,0 +1,148 @@
+// Command-line parsing for `npm run bench`: sizes (4KiB), durations (10s) and the option set,
+// validated up front so a bad flag fails before any process is started.
+
+export const OPS = ['put', 'get', 'mixed', 'rss', 'list'] as const;
+export type BenchOp = (typeof OPS)[number];
+export const BASELINES = ['node', 'nginx', 'all', 'none'] as const;
+export type BaselineChoice = (typeof BASELINES)[number];
+
+export const CONCURRENCY_MAX = 1024;
+export const WORKERS_MAX = 32;
+export const DURATION_MS_MIN = 100;
+export const DURATION_MS_MAX = 3_600_000;
+export const OBJECT_SIZE_BYTES_MAX = 1024 ** 3;
+export const OBJECTS_MAX = 10_000_000;
+export const WORKERS_DEFAULT = 4;
+export const CONCURRENCY_DEFAULT = 16;
+export const DURATION_MS_DEFAULT = 10_000;
+export const LIST_OBJECTS_DEFAULT = 100_000;
+/** Preloaded objects for get/mixed: enough that a run does not read one hot file only, bounded on disk. */
+const PRELOAD_BYTES_TARGET = 200 * 1024 ** 2;
+const PRELOAD_OBJECTS_MAX = 1000;
+const PRELOAD_OBJECTS_MIN = 16;
+
+export interface BenchArgs {
+  op: BenchOp;
+  sizeBytes: number;
+  concurrency: number;
+  durationMs: number;
+  workers: number;
+  objects: number;
+  baseline: BaselineChoice;
+  endpoint: string | undefined;
+  json: string | undefined;
+  bucket: string | undefined;
+}
+
+export class ArgError extends Error {
+  override name = 'ArgError';
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1, b: 1,
+  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+  kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3,
+  k: 1024, m: 1024 ** 2, g: 1024 ** 3,
+};
+
+/** `4KiB`, `1MiB`, `512`, `1.5MB` → bytes (IEC units are powers of 1024, SI of 1000). */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new ArgError(`bad size "${text}"; use e.g. 4KiB, 1MiB, 100B`);
+  const bytes = Number(m[1]) * unit;
+  if (!Number.isInteger(bytes)) throw new ArgError(`size "${text}" is not a whole number of bytes`);
+  return bytes;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `10s`, `500ms`, `2m`, `1h`, `1m30s` → milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+    end = re.lastIndex;
+  }
+  if (t.length === 0 || end !== t.length) throw new ArgError(`bad duration "${text}"; use e.g. 10s, 500ms, 2m`);
+  return Math.round(total);
+}
+
+export function defaultObjects(op: BenchOp, sizeBytes: number): number {
+  if (op === 'list') return LIST_OBJECTS_DEFAULT;
+  const bySize = Math.floor(PRELOAD_BYTES_TARGET / Math.max(1, sizeBytes));
+  return Math.max(PRELOAD_OBJECTS_MIN, Math.min(PRELOAD_OBJECTS_MAX, bySize));
+}
+
+function intIn(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+    throw new ArgError(`--${name} must be an integer in [${min}, ${max}], got "${text}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new ArgError(`--${name} must be one of ${allowed.join('|')}, got "${text}"`);
+  }
+  return text as T;
+}
+
+const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket'] as const;
+type Flag = (typeof FLAGS)[number];
+
+export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
+       [--duration 10s] [--workers ${WORKERS_DEFAULT}] [--objects N] [--baseline node|nginx|all|none]
+       [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE]`;
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const raw = new Map<Flag, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new ArgError(`unexpected argument "${a}"\n${USAGE}`);
+    const eq = a.indexOf('=');
+    const key = (eq > 0 ? a.slice(2, eq) : a.slice(2)) as Flag;
+    if (!FLAGS.includes(key)) throw new ArgError(`unknown option "--${key}"\n${USAGE}`);
+    let value: string | undefined;
+    if (eq > 0) value = a.slice(eq + 1);
+    else value = argv[++i];
+    if (value === undefined) throw new ArgError(`option --${key} needs a value`);
+    if (raw.has(key)) throw new ArgError(`option --${key} given twice`);
+    raw.set(key, value);
+  }
+  const op = oneOf('op', raw.get('op') ?? 'get', OPS);
+  const sizeBytes = parseSize(raw.get('size') ?? (op === 'rss' ? '64MiB' : '4KiB'));
+  if (sizeBytes > OBJECT_SIZE_BYTES_MAX) throw new ArgError(`--size must be at most 1GiB`);
+  const concurrency = intIn('concurrency', raw.get('concurrency') ?? String(CONCURRENCY_DEFAULT), 1, CONCURRENCY_MAX);
+  const durationMs = parseDuration(raw.get('duration') ?? `${DURATION_MS_DEFAULT}ms`);
+  if (durationMs < DURATION_MS_MIN || durationMs > DURATION_MS_MAX) {
+    throw new ArgError(`--duration must be between ${DURATION_MS_MIN}ms and 1h`);
+  }
+  const workersAsked = intIn('workers', raw.get('workers') ?? String(WORKERS_DEFAULT), 1, WORKERS_MAX);
+  // Each worker runs at least one request at a time.
+  const workers = Math.min(workersAsked, concurrency);
+  const objectsText = raw.get('objects');
+  const objects = objectsText === undefined ? defaultObjects(op, sizeBytes) : intIn('objects', objectsText, 1, OBJECTS_MAX);
+  const baseline = oneOf('baseline', raw.get('baseline') ?? 'all', BASELINES);
+  const endpoint = raw.get('endpoint');
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new ArgError(`--endpoint "${endpoint}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+      throw new ArgError(`--endpoint must be http:// on the loopback (127.0.0.1), got "${endpoint}"`);
+    }
+  }
+  const bucket = raw.get('bucket');
+  if (bucket !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(bucket)) {
+    throw new ArgError(`--bucket "${bucket}" is not a valid bucket name`);
+  }
+  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket };
+}

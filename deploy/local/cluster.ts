@@ -1,0 +1,222 @@
+// A local cluster of real node processes on loopback: what `npm start`, the integration tests and the
+// benchmarks use. Each node is `node --import tsx nodes/main.ts --role R --config FILE`, its data and
+// logs under `dir/<node id>/`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSync, closeSync } from 'node:fs';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const NODE_MAIN = join(REPO_ROOT, 'nodes/main.ts');
+export const CLUSTER_READY_TIMEOUT_MS = 60_000;
+export const NODE_STOP_TIMEOUT_MS = 15_000;
+const POLL_MS = 100;
+
+export interface LocalClusterOptions {
+  dir: string;
+  proxies?: number;
+  targets?: number;
+  mountpathsPerTarget?: number;
+  /** Cluster features at creation (names, comma-separated). */
+  features?: string[];
+  httpAdapter?: 'node' | 'uws';
+  /** Fixed ports: proxy i gets basePort+i, targets follow; +1000 intra-control, +2000 intra-data. Default: free ports. */
+  basePort?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveFactor?: number;
+  logLevel?: string;
+}
+
+export interface LocalNode {
+  id: string;
+  role: 'proxy' | 'target';
+  pid: number;
+  publicUrl: string;
+  configPath: string;
+  dir: string;
+  process: ChildProcess;
+}
+
+export interface LocalCluster {
+  proxyUrl: string;
+  nodes: LocalNode[];
+  dir: string;
+  /** Stops every node (SIGTERM, then SIGKILL after a timeout). */
+  stop(): Promise<void>;
+  /** Sends a signal to one node and waits for it to exit. */
+  kill(id: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped node again with the same config (same id, ports, data). */
+  restart(id: string): Promise<void>;
+  /** Polls the primary's Smap until `pred` holds. */
+  waitForSmap(pred: (smap: SmapView) => boolean, timeoutMs?: number): Promise<SmapView>;
+}
+
+export interface SmapView {
+  version: string;
+  pmap: Record<string, unknown>;
+  tmap: Record<string, unknown>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/** Distinct free ports (checked together so none repeats). */
+async function freePorts(n: number): Promise<number[]> {
+  const out = new Set<number>();
+  while (out.size < n) out.add(await freePort());
+  return [...out];
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  return res.json();
+}
+
+export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  const dir = resolve(opts.dir);
+  const nProxies = opts.proxies ?? 1;
+  const nTargets = opts.targets ?? 3;
+  const nMpaths = opts.mountpathsPerTarget ?? 2;
+  const total = nProxies + nTargets;
+  let ports: number[];
+  if (opts.basePort !== undefined) {
+    const b = opts.basePort;
+    ports = [];
+    for (let i = 0; i < total; i++) ports.push(b + i, b + 1000 + i, b + 2000 + i);
+  } else {
+    ports = await freePorts(total * 3);
+  }
+  const specs: { id: string; role: 'proxy' | 'target'; port: number; configPath: string; dir: string }[] = [];
+  let primaryUrl = '';
+  for (let i = 0; i < total; i++) {
+    const role = i < nProxies ? 'proxy' : 'target';
+    const [port, portCtrl, portData] = [ports[i * 3]!, ports[i * 3 + 1]!, ports[i * 3 + 2]!];
+    const id = `${role === 'proxy' ? 'p' : 't'}${port}`;
+    const nodeDir = join(dir, id);
+    if (i === 0) primaryUrl = `http://127.0.0.1:${port}`;
+    const fspaths: Record<string, string> = {};
+    if (role === 'target') for (let m = 1; m <= nMpaths; m++) fspaths[join(nodeDir, `mp${m}`)] = '';
+    const config = {
+      daemon_id: id,
+      confdir: join(nodeDir, 'conf'),
+      log_file: join(nodeDir, 'node.log'),
+      log_level: opts.logLevel ?? 'info',
+      host_net: { hostname: '127.0.0.1', port, port_intra_control: portCtrl, port_intra_data: portData },
+      ...(role === 'target' ? { fspaths } : {}),
+      proxy: { primary_url: primaryUrl },
+      ...(opts.features?.length ? { features: opts.features.join(',') } : {}),
+      keepalive: { interval_ms: opts.keepaliveIntervalMs ?? 1000, factor: opts.keepaliveFactor ?? 3 },
+      http_adapter: opts.httpAdapter ?? 'node',
+    };
+    await mkdir(nodeDir, { recursive: true });
+    const configPath = join(nodeDir, 'config.json');
+    await writeFile(configPath, JSON.stringify(config, null, 2));
+    specs.push({ id, role, port, configPath, dir: nodeDir });
+  }
+
+  const nodes: LocalNode[] = [];
+  const spawnNode = (s: (typeof specs)[number]): LocalNode => {
+    const out = openSync(join(s.dir, 'stdout.log'), 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    return { id: s.id, role: s.role, pid: child.pid!, publicUrl: `http://127.0.0.1:${s.port}`, configPath: s.configPath, dir: s.dir, process: child };
+  };
+  for (const s of specs) nodes.push(spawnNode(s));
+
+  const exited = (n: LocalNode) => n.process.exitCode !== null || n.process.signalCode !== null;
+  const waitExit = async (n: LocalNode, timeoutMs: number): Promise<boolean> => {
+    if (exited(n)) return true;
+    const done = once(n.process, 'exit').then(() => true);
+    return Promise.race([done, sleep(timeoutMs).then(() => false)]);
+  };
+  const stopNode = async (n: LocalNode, signal: NodeJS.Signals = 'SIGTERM') => {
+    if (exited(n)) return;
+    n.process.kill(signal);
+    if (!(await waitExit(n, NODE_STOP_TIMEOUT_MS))) {
+      n.process.kill('SIGKILL');
+      await waitExit(n, NODE_STOP_TIMEOUT_MS);
+    }
+  };
+
+  const proxyUrl = nodes[0]!.publicUrl;
+  const waitForSmap = async (pred: (s: SmapView) => boolean, timeoutMs = CLUSTER_READY_TIMEOUT_MS): Promise<SmapView> => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const smap = (await getJson(`${proxyUrl}/v1/cluster?what=smap`)) as SmapView;
+        if (pred(smap)) return smap;
+        last = smap.version;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await sleep(POLL_MS);
+    }
+    throw new Error(`cluster map condition not met in ${timeoutMs} ms (last: ${String(last)})`);
+  };
+  const waitHealthy = async (n: LocalNode, timeoutMs = CLUSTER_READY_TIMEOUT_MS) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exited(n)) throw new Error(`node ${n.id} exited during start-up (see ${join(n.dir, 'stdout.log')} and node.log)`);
+      try {
+        const res = await fetch(`${n.publicUrl}/v1/health`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(POLL_MS);
+    }
+    throw new Error(`node ${n.id} not healthy in ${timeoutMs} ms`);
+  };
+
+  const cluster: LocalCluster = {
+    proxyUrl,
+    nodes,
+    dir,
+    stop: async () => {
+      // targets first, so the primary does not spend the shutdown evicting them
+      await Promise.all(nodes.filter((n) => n.role === 'target').map((n) => stopNode(n)));
+      await Promise.all(nodes.filter((n) => n.role === 'proxy').map((n) => stopNode(n)));
+    },
+    kill: async (id, signal = 'SIGKILL') => {
+      const n = nodes.find((x) => x.id === id);
+      if (!n) throw new Error(`no node ${id}`);
+      await stopNode(n, signal);
+    },
+    restart: async (id) => {
+      const i = nodes.findIndex((x) => x.id === id);
+      if (i < 0) throw new Error(`no node ${id}`);
+      if (!exited(nodes[i]!)) throw new Error(`node ${id} is still running`);
+      const n = spawnNode(specs[i]!);
+      nodes[i] = n;
+      await waitHealthy(n);
+    },
+    waitForSmap,
+  };
+  try {
+    for (const n of nodes) await waitHealthy(n);
+    await waitForSmap((s) => Object.keys(s.pmap).length === nProxies && Object.keys(s.tmap).length === nTargets);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  return cluster;
+}

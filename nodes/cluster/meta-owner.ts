@@ -1,0 +1,92 @@
+// Owner of this node's cluster metadata (Smap, BMD, cluster config): versions only grow; anything older
+// than what we have is ignored (metasync rule). Each accepted version is persisted to confdir so a
+// restarted node starts from what it last knew (AIS .ais.smap / .ais.bmd).
+import type { Env } from '../../runtime/env/types.ts';
+import type { Smap } from '../../protocol/smap.ts';
+import type { BMD } from '../../protocol/bmd.ts';
+import type { ClusterConfig } from '../../protocol/config.ts';
+
+export type MetaKind = 'smap' | 'bmd' | 'config';
+type MetaOf<K extends MetaKind> = K extends 'smap' ? Smap : K extends 'bmd' ? BMD : ClusterConfig;
+
+const FILE_NAMES: Record<MetaKind, string> = { smap: '.ais.smap', bmd: '.ais.bmd', config: '.ais.conf' };
+
+export type MetaListener<K extends MetaKind> = (next: MetaOf<K>, prev: MetaOf<K> | undefined) => void;
+
+export class MetaOwner {
+  readonly #env: Env;
+  readonly #confdir: string;
+  #smap: Smap | undefined;
+  #bmd: BMD | undefined;
+  #config: ClusterConfig | undefined;
+  readonly #listeners: { [K in MetaKind]: MetaListener<K>[] } = { smap: [], bmd: [], config: [] };
+  /** Persist one version at a time per kind; a newer one queued behind replaces an older pending one. */
+  readonly #persisting: Record<MetaKind, Promise<void>> = { smap: Promise.resolve(), bmd: Promise.resolve(), config: Promise.resolve() };
+
+  constructor(env: Env, confdir: string) {
+    this.#env = env;
+    this.#confdir = confdir;
+  }
+
+  get smap(): Smap | undefined {
+    return this.#smap;
+  }
+  get bmd(): BMD | undefined {
+    return this.#bmd;
+  }
+  get config(): ClusterConfig | undefined {
+    return this.#config;
+  }
+
+  get<K extends MetaKind>(kind: K): MetaOf<K> | undefined {
+    return (kind === 'smap' ? this.#smap : kind === 'bmd' ? this.#bmd : this.#config) as MetaOf<K> | undefined;
+  }
+
+  version(kind: MetaKind): number {
+    const m = this.get(kind);
+    return m === undefined ? 0 : Number(m.version);
+  }
+
+  onChange<K extends MetaKind>(kind: K, fn: MetaListener<K>): void {
+    (this.#listeners[kind] as MetaListener<K>[]).push(fn);
+  }
+
+  /** Installs `next` if it is newer than what we have; returns whether it was accepted. */
+  async apply<K extends MetaKind>(kind: K, next: MetaOf<K>): Promise<boolean> {
+    const prev = this.get(kind);
+    if (prev !== undefined && Number(next.version) <= Number(prev.version)) return false;
+    if (kind === 'smap') this.#smap = next as Smap;
+    else if (kind === 'bmd') this.#bmd = next as BMD;
+    else this.#config = next as ClusterConfig;
+    for (const fn of this.#listeners[kind] as MetaListener<K>[]) fn(next, prev);
+    await this.#persist(kind);
+    return true;
+  }
+
+  async #persist(kind: MetaKind): Promise<void> {
+    const run = async (): Promise<void> => {
+      const cur = this.get(kind);
+      if (cur === undefined) return;
+      await this.#env.disk.writeFileAtomic(`${this.#confdir}/${FILE_NAMES[kind]}`, Buffer.from(JSON.stringify(cur)));
+    };
+    const p = this.#persisting[kind].then(run, run);
+    this.#persisting[kind] = p;
+    await p;
+  }
+
+  /** Loads what this node persisted before a restart (nothing on a first start). */
+  async load(): Promise<void> {
+    for (const kind of ['smap', 'bmd', 'config'] as const) {
+      const path = `${this.#confdir}/${FILE_NAMES[kind]}`;
+      if ((await this.#env.disk.stat(path)) === undefined) continue;
+      try {
+        const value = JSON.parse(Buffer.from(await this.#env.disk.readFile(path)).toString('utf8')) as MetaOf<typeof kind>;
+        if (kind === 'smap') this.#smap = value as Smap;
+        else if (kind === 'bmd') this.#bmd = value as BMD;
+        else this.#config = value as ClusterConfig;
+      } catch (e) {
+        this.#env.log.warn({ path, err: (e as Error).message }, 'ignoring unreadable persisted metadata');
+      }
+    }
+  }
+}

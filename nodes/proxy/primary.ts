@@ -1,0 +1,183 @@
+// The primary proxy's control plane: it owns and versions the Smap, BMD and cluster config, admits
+// joining nodes, pushes every new version to all nodes (metasync), and drops nodes that stop answering
+// keepalives. Every change is serialized through one mutex so versions are strictly increasing.
+import type { TimerHandle } from '../../runtime/env/types.ts';
+import type { BMD } from '../../protocol/bmd.ts';
+import type { ClusterConfig } from '../../protocol/config.ts';
+import { defaultClusterConfig } from '../../protocol/config.ts';
+import type { Smap, Snode } from '../../protocol/smap.ts';
+import { Msg, type JoinRequest, type JoinResponse, type MetasyncBody, type MetaVersions } from '../../protocol/intra.ts';
+import { parseFeatures } from '../../protocol/feat.ts';
+import { ErrInvalidArgument } from '../../protocol/errors.ts';
+import { Mutex } from '../common/mutex.ts';
+import type { NodeCore } from '../common/node-core.ts';
+import { newSmap, sameSnode, smapNodes, smapWithNode, smapWithoutNode } from '../cluster/smap.ts';
+import { newBmd } from '../cluster/bmd.ts';
+
+export const METASYNC_TIMEOUT_MS = 5_000;
+
+export class Primary {
+  readonly #core: NodeCore;
+  readonly #mutex = new Mutex();
+  readonly #misses = new Map<string, number>();
+  #keepalive: TimerHandle | undefined;
+  #tickRunning = false;
+
+  constructor(core: NodeCore) {
+    this.#core = core;
+  }
+
+  /** Builds (or resumes from disk) the cluster metadata this primary owns. */
+  async init(): Promise<void> {
+    const { owner, env, self } = this.#core;
+    const uuid = owner.smap?.uuid ?? this.#uuid();
+    const prev = owner.smap;
+    const smap =
+      prev && prev.proxy_si.daemon_id === self.daemon_id
+        ? { ...smapWithNode(prev, self), proxy_si: self }
+        : newSmap(self, uuid, new Date(env.clock.realtimeMs()).toISOString(), Number(prev?.version ?? 0) + 1);
+    await owner.apply('smap', smap);
+    if (!owner.bmd) await owner.apply('bmd', newBmd(uuid));
+    if (!owner.config) {
+      const features = parseFeatures(this.#core.cfg.features ?? '');
+      const cfg = defaultClusterConfig(uuid, features, this.#core.keepaliveIntervalMs, this.#core.keepaliveFactor, new Date(env.clock.realtimeMs()).toISOString());
+      await owner.apply('config', cfg);
+    }
+  }
+
+  #uuid(): string {
+    return Buffer.from(this.#core.env.random.bytes(9)).toString('base64url');
+  }
+
+  /** Self-join: admit (or re-admit) a node and push the new Smap everywhere. */
+  async join(req: JoinRequest): Promise<JoinResponse> {
+    if (!req || typeof req !== 'object' || !req.snode || typeof req.snode.daemon_id !== 'string') {
+      throw new ErrInvalidArgument('invalid join request: missing snode');
+    }
+    return this.#mutex.run(async () => {
+      const { owner, env } = this.#core;
+      // A joiner that knows a newer BMD of this cluster (the primary lost its disk) brings it back.
+      if (req.bmd && owner.bmd && req.bmd.uuid === owner.bmd.uuid && Number(req.bmd.version) > Number(owner.bmd.version)) {
+        await owner.apply('bmd', req.bmd);
+      }
+      const smap = owner.smap!;
+      const node = req.snode;
+      const have = smap.pmap[node.daemon_id] ?? smap.tmap[node.daemon_id];
+      this.#misses.delete(node.daemon_id);
+      if (!have || !sameSnode(have, node)) {
+        const next = smapWithNode(smap, node);
+        await owner.apply('smap', next);
+        env.log.info({ node: node.daemon_id, type: node.daemon_type, smap: next.version }, 'node joined');
+        await this.#metasync({ smap: next, bmd: owner.bmd, config: owner.config }, node.daemon_id);
+      }
+      return { smap: owner.smap!, bmd: owner.bmd!, config: owner.config! };
+    });
+  }
+
+  /** Changes the BMD under the mutex and metasyncs the new version to every node before returning. */
+  async updateBmd(fn: (cur: BMD) => BMD | Promise<BMD>): Promise<BMD> {
+    return this.#mutex.run(async () => {
+      const next = await fn(this.#core.owner.bmd!);
+      await this.#core.owner.apply('bmd', next);
+      await this.#metasync({ bmd: next });
+      return next;
+    });
+  }
+
+  async updateConfig(fn: (cur: ClusterConfig) => ClusterConfig): Promise<ClusterConfig> {
+    return this.#mutex.run(async () => {
+      const cur = this.#core.owner.config!;
+      const next = { ...fn(cur), version: String(Number(cur.version) + 1), lastupdate_time: new Date(this.#core.env.clock.realtimeMs()).toISOString() };
+      await this.#core.owner.apply('config', next);
+      await this.#metasync({ config: next });
+      return next;
+    });
+  }
+
+  /** Runs `fn` while no other metadata change can happen (two-phase bucket transactions). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#mutex.run(fn);
+  }
+
+  /** BMD change for callers already inside `exclusive`. */
+  async applyBmdLocked(next: BMD): Promise<void> {
+    await this.#core.owner.apply('bmd', next);
+    await this.#metasync({ bmd: next });
+  }
+
+  /** Pushes metadata to every other node; failures are repaired by the keepalive loop. */
+  async #metasync(body: MetasyncBody, skip?: string): Promise<void> {
+    const { owner, ctrl, env } = this.#core;
+    const nodes = smapNodes(owner.smap!).filter((n) => n.daemon_id !== this.#core.id && n.daemon_id !== skip);
+    await Promise.all(
+      nodes.map((n) =>
+        ctrl.request(n.intra_control_net.direct_url, Msg.metasync, body, { timeoutMs: METASYNC_TIMEOUT_MS }).catch((e: Error) => {
+          env.log.warn({ node: n.daemon_id, err: e.message }, 'metasync failed');
+        }),
+      ),
+    );
+  }
+
+  startKeepalive(): void {
+    this.#keepalive = this.#core.env.timers.setInterval(() => {
+      if (this.#tickRunning) return;
+      this.#tickRunning = true;
+      this.#tick().finally(() => (this.#tickRunning = false));
+    }, this.#core.keepaliveIntervalMs);
+  }
+
+  async #tick(): Promise<void> {
+    const { owner, ctrl, env } = this.#core;
+    const smap = owner.smap!;
+    const body = { primary: this.#core.id, smap_version: Number(smap.version) };
+    const dead: Snode[] = [];
+    await Promise.all(
+      smapNodes(smap)
+        .filter((n) => n.daemon_id !== this.#core.id)
+        .map(async (n) => {
+          try {
+            const v = await ctrl.request<MetaVersions>(n.intra_control_net.direct_url, Msg.keepalive, body, { timeoutMs: this.#core.keepaliveIntervalMs });
+            this.#misses.delete(n.daemon_id);
+            await this.#repair(n, v);
+          } catch (e) {
+            const misses = (this.#misses.get(n.daemon_id) ?? 0) + 1;
+            this.#misses.set(n.daemon_id, misses);
+            env.log.debug({ node: n.daemon_id, misses, err: (e as Error).message }, 'keepalive missed');
+            if (misses >= this.#core.keepaliveFactor) dead.push(n);
+          }
+        }),
+    );
+    if (dead.length > 0) await this.#remove(dead);
+  }
+
+  /** A node that missed a metasync gets what it lacks. */
+  async #repair(n: Snode, v: MetaVersions): Promise<void> {
+    const { owner, ctrl } = this.#core;
+    const body: MetasyncBody = {};
+    if (v.smap < owner.version('smap')) body.smap = owner.smap;
+    if (v.bmd < owner.version('bmd')) body.bmd = owner.bmd;
+    if (v.config < owner.version('config')) body.config = owner.config;
+    if (body.smap || body.bmd || body.config) {
+      await ctrl.request(n.intra_control_net.direct_url, Msg.metasync, body, { timeoutMs: METASYNC_TIMEOUT_MS });
+    }
+  }
+
+  async #remove(dead: Snode[]): Promise<void> {
+    await this.#mutex.run(async () => {
+      let smap: Smap = this.#core.owner.smap!;
+      for (const n of dead) {
+        if (!smap.pmap[n.daemon_id] && !smap.tmap[n.daemon_id]) continue;
+        smap = smapWithoutNode(smap, n.daemon_id);
+        this.#misses.delete(n.daemon_id);
+        this.#core.env.log.warn({ node: n.daemon_id, smap: smap.version }, 'node stopped answering keepalives: removed from the cluster map');
+      }
+      if (smap === this.#core.owner.smap) return;
+      await this.#core.owner.apply('smap', smap);
+      await this.#metasync({ smap });
+    });
+  }
+
+  stop(): void {
+    if (this.#keepalive !== undefined) this.#core.env.timers.clearInterval(this.#keepalive);
+  }
+}

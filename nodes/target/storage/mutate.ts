@@ -1,0 +1,45 @@
+// Object delete and custom-metadata update: read-modify-write under the object's name lock.
+import { bckUname } from '../../../protocol/bmd.ts';
+import { ErrObjNotFound } from '../../../protocol/errors.ts';
+import { locate, locateAll, withAtime, type StorageCtx } from './ctx.ts';
+import { objPath, objUname, type BckRef } from './layout.ts';
+import { encodeLom, type ObjMeta } from './lom.ts';
+
+function notFound(bck: BckRef, objName: string): ErrObjNotFound {
+  return new ErrObjNotFound(bckUname(bck.provider, bck.name).slice(0, -1), objName);
+}
+
+export async function deleteObject(ctx: StorageCtx, bck: BckRef, objName: string): Promise<void> {
+  const uname = objUname(bck, objName);
+  await ctx.locks.run(uname, async () => {
+    const all = locateAll(ctx, uname);
+    if (all.length === 0) throw notFound(bck, objName);
+    ctx.atimes.drop(uname);
+    for (const loc of all) {
+      // Index first: the object is gone for readers before its file is; a crash in between leaves
+      // an invisible orphan file that the next PUT of the name overwrites.
+      await loc.mountpath.index.remove(uname);
+      await ctx.env.disk.unlink(objPath(loc.mountpath.path, bck, objName));
+    }
+  });
+}
+
+/** AIS PATCH custom metadata: merge into the existing map, or replace it (`set-new-custom`). */
+export async function setCustomMd(
+  ctx: StorageCtx,
+  bck: BckRef,
+  objName: string,
+  md: Record<string, string>,
+  replace: boolean,
+): Promise<ObjMeta> {
+  const uname = objUname(bck, objName);
+  return ctx.locks.run(uname, async () => {
+    const loc = locate(ctx, uname);
+    if (!loc) throw notFound(bck, objName);
+    const cur = withAtime(ctx, uname, loc.meta);
+    const meta: ObjMeta = { ...cur, customMd: replace ? { ...md } : { ...cur.customMd, ...md } };
+    await loc.mountpath.index.put(uname, encodeLom(meta));
+    ctx.atimes.drop(uname);
+    return meta;
+  });
+}

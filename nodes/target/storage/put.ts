@@ -1,0 +1,220 @@
+// Object PUT (AIS PUT semantics): stream the body into a work file on the object's HRW mountpath,
+// checksumming chunk by chunk; verify length and the client's checksum; sync per write policy;
+// then, under the object's name lock, rename into place and write the index entry. Any failure
+// removes the work file, so nothing partial ever becomes visible.
+import type { Readable } from 'node:stream';
+import type { CksumType } from '../../../protocol/apc.ts';
+import { bckUname, type WritePolicy } from '../../../protocol/bmd.ts';
+import { assert, ErrBadCksum, ErrConflict, ErrIncompleteBody, ErrInvalidArgument } from '../../../protocol/errors.ts';
+import { createCksummer, type Cksummer } from '../../../runtime/cksum/cksum.ts';
+import type { WritableFile } from '../../../runtime/env/types.ts';
+import { hrwMountpath, locateAll, nameClash, type StorageCtx } from './ctx.ts';
+import { errnoOf, mapFsError } from './fs-errors.ts';
+import { objPath, objUname, parentDir, validateObjPathName, workDir, workPath, WORK_FILE_RANDOM_BYTES, type BckRef } from './layout.ts';
+import { encodeLom, type ObjMeta } from './lom.ts';
+
+/** Small body chunks are coalesced into writes of at least this size (fewer syscalls). */
+export const WRITE_COALESCE_BYTES = 256 * 1024;
+/** Attempts to rename a work file into place (parent dir created / emptied meanwhile). */
+export const COMMIT_ATTEMPTS_MAX = 4;
+
+export interface PutOpts {
+  cksumType: CksumType;
+  /** The client's checksum (`Ais-Checksum-Type/-Value`); the body is verified against it. */
+  expected?: { type: CksumType; value: string };
+  customMd?: Record<string, string>;
+  /** Declared body length; a shorter body is ErrIncompleteBody. */
+  contentLength?: number;
+  versioning: boolean;
+  writePolicy: WritePolicy;
+}
+
+interface Received {
+  size: number;
+  cksumType: CksumType;
+  cksumValue: string;
+}
+
+export async function putObject(ctx: StorageCtx, bck: BckRef, objName: string, body: Readable, opts: PutOpts): Promise<ObjMeta> {
+  validateObjPathName(objName);
+  if (opts.contentLength !== undefined && !(Number.isSafeInteger(opts.contentLength) && opts.contentLength >= 0)) {
+    throw new ErrInvalidArgument(`invalid content length ${opts.contentLength}`);
+  }
+  const uname = objUname(bck, objName);
+  throwIfClash(ctx, bck, objName);
+  const mp = hrwMountpath(ctx, uname);
+  const work = workPath(mp.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
+  let renamed = false;
+  try {
+    const received = await receive(ctx, mp.path, bck, work, objName, body, opts);
+    return await ctx.locks.run(uname, async () => {
+      throwIfClash(ctx, bck, objName); // again: the other name may have arrived while we received
+      const prev = locateAll(ctx, uname);
+      await renameIntoPlace(ctx, work, objPath(mp.path, bck, objName), objName);
+      renamed = true;
+      const prevOnMp = prev.find((p) => p.mountpath === mp) ?? prev[0];
+      const meta: ObjMeta = {
+        size: received.size,
+        cksumType: received.cksumType,
+        cksumValue: received.cksumValue,
+        version: nextVersion(prevOnMp?.meta.version, opts.versioning),
+        atimeNs: ctx.env.clock.realtimeNs().toString(),
+        mtimeMs: ctx.env.clock.realtimeMs(),
+        customMd: { ...(opts.customMd ?? {}) },
+      };
+      try {
+        await mp.index.put(uname, encodeLom(meta));
+      } catch (err) {
+        // The old file was replaced: drop the object entirely rather than pair new bytes with old metadata.
+        await ctx.env.disk.unlink(objPath(mp.path, bck, objName)).catch(() => {});
+        await mp.index.remove(uname).catch(() => {});
+        throw err;
+      }
+      ctx.atimes.drop(uname);
+      // A copy left on another mountpath (written before a mountpath change) is now stale.
+      for (const p of prev) {
+        if (p.mountpath === mp) continue;
+        await p.mountpath.index.remove(uname);
+        await ctx.env.disk.unlink(objPath(p.mountpath.path, bck, objName));
+      }
+      return meta;
+    });
+  } finally {
+    if (!renamed) await ctx.env.disk.unlink(work).catch(() => {});
+  }
+}
+
+function throwIfClash(ctx: StorageCtx, bck: BckRef, objName: string): void {
+  const other = nameClash(ctx, bckUname(bck.provider, bck.name), objName);
+  if (other === undefined) return;
+  throw other.length < objName.length
+    ? new ErrConflict(`cannot store "${objName}": "${other}" is an object, not a directory`)
+    : new ErrConflict(`cannot store "${objName}": other objects are stored under "${objName}/" (e.g. "${other}")`);
+}
+
+function nextVersion(prev: string | undefined, versioning: boolean): string {
+  if (!versioning || prev === undefined) return '1';
+  const n = Number(prev);
+  return Number.isSafeInteger(n) && n > 0 ? String(n + 1) : '1';
+}
+
+async function openWork(ctx: StorageCtx, mpath: string, bck: BckRef, work: string, objName: string): Promise<WritableFile> {
+  try {
+    return await ctx.env.disk.openWrite(work);
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') throw mapFsError(err, objName);
+  }
+  // First PUT into this bucket on this mountpath (or after destroy): create the work dir once.
+  await ctx.env.disk.mkdir(workDir(mpath, bck));
+  try {
+    return await ctx.env.disk.openWrite(work);
+  } catch (err) {
+    throw mapFsError(err, objName);
+  }
+}
+
+async function receive(
+  ctx: StorageCtx,
+  mpath: string,
+  bck: BckRef,
+  work: string,
+  objName: string,
+  body: Readable,
+  opts: PutOpts,
+): Promise<Received> {
+  const primary = await createCksummer(opts.cksumType);
+  const exp = opts.expected && opts.expected.type !== 'none' ? opts.expected : undefined;
+  const check: Cksummer | undefined = exp && exp.type !== opts.cksumType ? await createCksummer(exp.type) : undefined;
+  const file = await openWork(ctx, mpath, bck, work, objName);
+  let size = 0;
+  let written = 0;
+  try {
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingBytes === 0) return;
+      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await file.write(data);
+      written += data.byteLength;
+    };
+    for await (const raw of body as AsyncIterable<Uint8Array | string>) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      if (chunk.byteLength === 0) continue;
+      primary.update(chunk);
+      check?.update(chunk);
+      size += chunk.byteLength;
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= WRITE_COALESCE_BYTES) await flush();
+    }
+    await flush();
+    assert(written === size, `put: wrote ${written} bytes but received ${size}`);
+    if (opts.contentLength !== undefined && size < opts.contentLength) {
+      throw new ErrIncompleteBody(`incomplete body for "${objName}": received ${size} of ${opts.contentLength} bytes`);
+    }
+    if (opts.contentLength !== undefined && size > opts.contentLength) {
+      throw new ErrInvalidArgument(`body of "${objName}" is longer than its content length (${size} > ${opts.contentLength})`);
+    }
+    const value = primary.digest();
+    let result: Received = { size, cksumType: opts.cksumType, cksumValue: value };
+    if (exp) {
+      const got = check ? check.digest() : value;
+      if (got !== exp.value.toLowerCase()) {
+        throw new ErrBadCksum(`BAD DATA CHECKSUM: ${exp.type}(${got} != ${exp.value})`);
+      }
+      // A bucket without checksums still keeps a checksum the client gave and we verified.
+      if (opts.cksumType === 'none') result = { size, cksumType: exp.type, cksumValue: got };
+    }
+    if (opts.writePolicy === 'immediate') await file.sync();
+    await file.close();
+    return result;
+  } catch (err) {
+    await file.close().catch(() => {});
+    throw mapFsError(err, objName);
+  }
+}
+
+/**
+ * rename(work, dst), creating the parent directories. A file/directory clash with another object's
+ * name is a 409; an empty directory left behind by deleted objects is removed and retried.
+ */
+async function renameIntoPlace(ctx: StorageCtx, work: string, dst: string, objName: string): Promise<void> {
+  const disk = ctx.env.disk;
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS_MAX; attempt++) {
+    try {
+      await disk.rename(work, dst);
+      return;
+    } catch (err) {
+      lastErr = err;
+      const code = errnoOf(err);
+      if (code === 'ENOENT') {
+        try {
+          await disk.mkdir(parentDir(dst));
+        } catch (mkErr) {
+          const mkCode = errnoOf(mkErr);
+          if (mkCode === 'EEXIST' || mkCode === 'ENOTDIR') {
+            throw new ErrConflict(`cannot store "${objName}": a parent path of it is an object`);
+          }
+          throw mapFsError(mkErr, objName);
+        }
+        continue;
+      }
+      if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') {
+        const st = await disk.stat(dst);
+        if (st?.isDirectory && (await disk.readdir(dst)).length === 0) {
+          await disk.rmrf(dst);
+          continue;
+        }
+      }
+      throw mapFsError(err, objName);
+    }
+  }
+  throw mapFsError(lastErr, objName);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}

@@ -1,0 +1,241 @@
+// The target's storage engine facade: mountpaths, the per-mountpath LOM index, object
+// PUT/GET/HEAD/DELETE, listing scans. Everything reaches the world through the Env.
+import type { Readable } from 'node:stream';
+import { bckUname } from '../../../protocol/bmd.ts';
+import { assert, ErrInvalidArgument } from '../../../protocol/errors.ts';
+import type { Env, TimerHandle } from '../../../runtime/env/types.ts';
+import type { Hrw } from '../../cluster/hrw.ts';
+import { ATIME_FLUSH_INTERVAL_MS, AtimeBatch } from './atime.ts';
+import { locate, withAtime, type StorageCtx } from './ctx.ts';
+import { errnoOf } from './fs-errors.ts';
+import { getObject, validateObject, type ByteRange, type GetResult } from './get.ts';
+import { bckDir, normalizeMountpath, objDir, objPath, objUname, PROVIDER_DIR_PREFIX, workDir, WORK_DIR_NAME, type BckRef } from './layout.ts';
+import { bucketKeys, listNames, listObjects, type ListEntry, type ListOpts } from './list.ts';
+import { decodeLom, encodeLom, type ObjMeta } from './lom.ts';
+import { Mountpath } from './mountpath.ts';
+import { deleteObject, setCustomMd } from './mutate.ts';
+import { NameLock } from './name-lock.ts';
+import { putObject, type PutOpts } from './put.ts';
+
+/** Index entries removed per batch when a bucket is destroyed (one lmdb commit per batch). */
+export const DESTROY_BATCH_SIZE = 10_000;
+/** Most mountpaths one target takes (HRW over them is a linear scan per object). */
+export const MOUNTPATHS_MAX = 128;
+
+export interface StorageOpts {
+  mountpaths: string[];
+  hrw: Hrw;
+}
+
+export interface MountpathInfo {
+  path: string;
+  totalBytes: number;
+  freeBytes: number;
+  usedPct: number;
+}
+
+export class Storage {
+  readonly #env: Env;
+  readonly #ctx: StorageCtx;
+  #atimeTimer: TimerHandle | undefined;
+  #atimeFlushing: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(env: Env, hrw: Hrw, mountpaths: Mountpath[]) {
+    this.#env = env;
+    this.#ctx = {
+      env,
+      hrw,
+      mountpaths,
+      locks: new NameLock(),
+      atimes: new AtimeBatch(),
+      onAtimeBatchFull: () => void this.flushAtimes(),
+    };
+  }
+
+  /** Opens (creates) every mountpath and its index and removes work files leaked by a crash. */
+  static async open(env: Env, opts: StorageOpts): Promise<Storage> {
+    if (opts.mountpaths.length === 0) throw new ErrInvalidArgument('storage needs at least one mountpath');
+    if (opts.mountpaths.length > MOUNTPATHS_MAX) throw new ErrInvalidArgument(`too many mountpaths (max ${MOUNTPATHS_MAX})`);
+    const paths = opts.mountpaths.map((p) => {
+      const n = normalizeMountpath(p);
+      if (n === '') throw new ErrInvalidArgument(`mountpath "${p}" must be an absolute path`);
+      return n;
+    });
+    if (new Set(paths).size !== paths.length) throw new ErrInvalidArgument('mountpaths must be distinct');
+    const mps: Mountpath[] = [];
+    try {
+      for (const p of paths) mps.push(await Mountpath.open(env, opts.hrw, p));
+      let leaked = 0;
+      for (const mp of mps) leaked += await removeWorkFiles(env, mp.path);
+      if (leaked > 0) env.log.info({ leaked }, 'storage: removed leaked work files');
+    } catch (err) {
+      for (const mp of mps) await mp.index.close().catch(() => {});
+      throw err;
+    }
+    const s = new Storage(env, opts.hrw, mps);
+    s.#atimeTimer = env.timers.setInterval(() => void s.flushAtimes(), ATIME_FLUSH_INTERVAL_MS);
+    return s;
+  }
+
+  put(bck: BckRef, objName: string, body: Readable, opts: PutOpts): Promise<ObjMeta> {
+    this.#assertOpen();
+    return putObject(this.#ctx, bck, objName, body, opts);
+  }
+
+  /** Metadata from the index (sync; no filesystem access). */
+  head(bck: BckRef, objName: string): ObjMeta | undefined {
+    this.#assertOpen();
+    const uname = objUname(bck, objName);
+    const loc = locate(this.#ctx, uname);
+    return loc && withAtime(this.#ctx, uname, loc.meta);
+  }
+
+  get(bck: BckRef, objName: string, range?: ByteRange): Promise<GetResult> {
+    this.#assertOpen();
+    return getObject(this.#ctx, bck, objName, range);
+  }
+
+  validate(bck: BckRef, objName: string): Promise<void> {
+    this.#assertOpen();
+    return validateObject(this.#ctx, bck, objName);
+  }
+
+  delete(bck: BckRef, objName: string): Promise<void> {
+    this.#assertOpen();
+    return deleteObject(this.#ctx, bck, objName);
+  }
+
+  setCustomMd(bck: BckRef, objName: string, md: Record<string, string>, replace: boolean): Promise<ObjMeta> {
+    this.#assertOpen();
+    return setCustomMd(this.#ctx, bck, objName, md, replace);
+  }
+
+  list(bck: BckRef, opts: ListOpts): ListEntry[] {
+    this.#assertOpen();
+    return listObjects(this.#ctx, bck, opts);
+  }
+
+  listNames(bck: BckRef, opts: ListOpts): string[] {
+    this.#assertOpen();
+    return listNames(this.#ctx, bck, opts);
+  }
+
+  /** The object's file path (AIS FQN) if present, for local readers such as rebalance or get-batch. */
+  fqn(bck: BckRef, objName: string): string | undefined {
+    this.#assertOpen();
+    const loc = locate(this.#ctx, objUname(bck, objName));
+    return loc && objPath(loc.mountpath.path, bck, objName);
+  }
+
+  async createBucket(bck: BckRef): Promise<void> {
+    this.#assertOpen();
+    for (const mp of this.#ctx.mountpaths) {
+      await this.#env.disk.mkdir(objDir(mp.path, bck));
+      await this.#env.disk.mkdir(workDir(mp.path, bck));
+    }
+  }
+
+  /** Removes the bucket's index entries (first: objects vanish for readers) and then its files. */
+  async destroyBucket(bck: BckRef): Promise<void> {
+    this.#assertOpen();
+    this.#ctx.atimes.dropPrefix(bckUname(bck.provider, bck.name));
+    for (const mp of this.#ctx.mountpaths) {
+      for (;;) {
+        const keys = bucketKeys(mp.index, bck, DESTROY_BATCH_SIZE);
+        if (keys.length === 0) break;
+        await Promise.all(keys.map((k) => mp.index.remove(k)));
+      }
+      await this.#env.disk.rmrf(bckDir(mp.path, bck));
+    }
+  }
+
+  mountpathPaths(): string[] {
+    return this.#ctx.mountpaths.map((mp) => mp.path);
+  }
+
+  async mountpaths(): Promise<MountpathInfo[]> {
+    const out: MountpathInfo[] = [];
+    for (const mp of this.#ctx.mountpaths) {
+      const fs = await this.#env.disk.statfs(mp.path);
+      const usedPct = fs.totalBytes > 0 ? Math.round(((fs.totalBytes - fs.freeBytes) * 100) / fs.totalBytes) : 0;
+      out.push({ path: mp.path, totalBytes: fs.totalBytes, freeBytes: fs.freeBytes, usedPct });
+    }
+    return out;
+  }
+
+  /** Writes the pending atimes to the indexes (one batched commit per mountpath). */
+  flushAtimes(): Promise<void> {
+    if (this.#atimeFlushing) return this.#atimeFlushing;
+    const batch = this.#ctx.atimes.take();
+    if (batch.size === 0) return Promise.resolve();
+    const ctx = this.#ctx;
+    const writes: Promise<void>[] = [];
+    for (const [uname, p] of batch) {
+      writes.push(
+        ctx.locks.run(uname, async () => {
+          const v = p.mountpath.index.get(uname);
+          if (!v) return; // deleted meanwhile
+          const meta = decodeLom(v);
+          if (BigInt(meta.atimeNs) >= p.atimeNs) return;
+          await p.mountpath.index.put(uname, encodeLom({ ...meta, atimeNs: p.atimeNs.toString() }));
+        }),
+      );
+    }
+    this.#atimeFlushing = Promise.all(writes)
+      .then(() => undefined)
+      .catch((err: unknown) => this.#env.log.warn({ err: String(err) }, 'storage: atime flush failed'))
+      .finally(() => {
+        this.#atimeFlushing = undefined;
+      });
+    return this.#atimeFlushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#atimeTimer !== undefined) this.#env.timers.clearInterval(this.#atimeTimer);
+    await this.flushAtimes();
+    await this.flushAtimes(); // a batch recorded while the first flush ran
+    this.#closed = true;
+    for (const mp of this.#ctx.mountpaths) {
+      await mp.index.flush();
+      await mp.index.close();
+    }
+  }
+
+  #assertOpen(): void {
+    assert(!this.#closed, 'storage: used after close');
+  }
+}
+
+/** Removes `<mpath>/@<provider>/<bucket>/%wk/*`; returns how many work files there were. */
+async function removeWorkFiles(env: Env, mpath: string): Promise<number> {
+  let n = 0;
+  for (const prov of await readdirOrEmpty(env, mpath)) {
+    if (!prov.isDirectory || !prov.name.startsWith(PROVIDER_DIR_PREFIX)) continue;
+    for (const b of await readdirOrEmpty(env, `${mpath}/${prov.name}`)) {
+      if (!b.isDirectory) continue;
+      const wk = `${mpath}/${prov.name}/${b.name}/${WORK_DIR_NAME}`;
+      const files = await readdirOrEmpty(env, wk);
+      if (files.length === 0) continue;
+      n += files.length;
+      await env.disk.rmrf(wk);
+    }
+  }
+  return n;
+}
+
+async function readdirOrEmpty(env: Env, path: string): ReturnType<Env['disk']['readdir']> {
+  try {
+    return await env.disk.readdir(path);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return [];
+    throw err;
+  }
+}
+
+export type { BckRef } from './layout.ts';
+export type { ObjMeta } from './lom.ts';
+export type { PutOpts } from './put.ts';
+export type { ByteRange, GetResult } from './get.ts';
+export type { ListEntry, ListOpts } from './list.ts';

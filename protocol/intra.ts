@@ -1,0 +1,86 @@
+// Intra-cluster control messages (msgpack over the intra-control WebSocket streams).
+import type { Smap, Snode } from './smap.ts';
+import type { BMD } from './bmd.ts';
+import type { ClusterConfig } from './config.ts';
+
+export const Msg = {
+  metasync: 'metasync',
+  keepalive: 'keepalive',
+  txnBegin: 'txn.begin',
+  txnCommit: 'txn.commit',
+  txnAbort: 'txn.abort',
+  lsoPage: 'lso.page',
+} as const;
+
+export interface MetasyncBody {
+  smap?: Smap;
+  bmd?: BMD;
+  config?: ClusterConfig;
+}
+
+export interface MetaVersions {
+  smap: number;
+  bmd: number;
+  config: number;
+}
+
+export interface KeepaliveBody {
+  primary: string;
+  smap_version: number;
+}
+
+/** Self-join (`POST /v1/cluster/autoreg`): the node's Snode and what metadata it already has. */
+export interface JoinRequest {
+  snode: Snode;
+  bmd?: BMD;
+}
+export interface JoinResponse {
+  smap: Smap;
+  bmd: BMD;
+  config: ClusterConfig;
+}
+
+export interface BckRefWire {
+  provider: string;
+  name: string;
+}
+
+export type TxnAction = 'create-bck' | 'destroy-bck';
+export interface TxnBeginBody {
+  uuid: string;
+  action: TxnAction;
+  bck: BckRefWire;
+}
+export interface TxnEndBody {
+  uuid: string;
+}
+
+export interface LsoPageRequest {
+  bck: BckRefWire;
+  prefix: string;
+  /** Exclusive. */
+  start_after: string;
+  limit: number;
+  /** Which fields to fill: names only when empty. */
+  props: string[];
+  /** Non-recursive: fold names below the next '/' into virtual directories. */
+  nr: boolean;
+}
+
+/** Raw entry; the proxy formats per the LsoMsg (time format, JSON vs msgpack). */
+export interface LsoPageEntry {
+  n: string;
+  s?: number;
+  cs?: string;
+  /** atime, unix ns as a decimal string. */
+  a?: string;
+  v?: string;
+  m?: Record<string, string>;
+  t?: string;
+  f?: number;
+}
+export interface LsoPageResponse {
+  entries: LsoPageEntry[];
+  /** The target may have more names after the last entry. */
+  more: boolean;
+}

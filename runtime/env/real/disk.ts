@@ -1,0 +1,185 @@
+// The real Disk: node:fs for files, lmdb for the per-mountpath metadata index. This file and its
+// siblings in runtime/env/real are the only code allowed to touch the filesystem directly.
+import { createReadStream } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { open as openLmdb, type RootDatabase } from 'lmdb';
+import type { Disk, DirEntry, FileStat, FsStats, KvIndex, WritableFile } from '../types.ts';
+
+/** Read chunk size of object streams: big enough to amortize syscalls, small enough for many GETs. */
+export const READ_STREAM_HIGH_WATER_MARK_BYTES = 256 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+function errCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+async function fsyncDirBestEffort(dir: string): Promise<void> {
+  // Makes a rename durable; some filesystems refuse fsync on a directory, which is fine.
+  try {
+    const h = await fsp.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+class RealWritableFile implements WritableFile {
+  readonly #handle: fsp.FileHandle;
+  #closed = false;
+
+  constructor(handle: fsp.FileHandle) {
+    this.#handle = handle;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.byteLength) {
+      const { bytesWritten } = await this.#handle.write(data, off, data.byteLength - off);
+      off += bytesWritten;
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.#handle.sync();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#handle.close();
+  }
+}
+
+class LmdbIndex implements KvIndex {
+  readonly #db: RootDatabase<Buffer, string>;
+
+  constructor(db: RootDatabase<Buffer, string>) {
+    this.#db = db;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    return this.#db.get(key);
+  }
+
+  put(key: string, value: Uint8Array): Promise<void> {
+    // Concurrent puts in one event turn are batched by lmdb into one commit.
+    const buf = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return this.#db.put(key, buf).then(() => undefined);
+  }
+
+  remove(key: string): Promise<void> {
+    return this.#db.remove(key).then(() => undefined);
+  }
+
+  range(opts: { start: string; end?: string; limit?: number; keysOnly?: boolean }): Iterable<{ key: string; value: Uint8Array }> {
+    const ro = { start: opts.start, end: opts.end, limit: opts.limit };
+    if (opts.keysOnly) return this.#db.getKeys(ro).map((key) => ({ key, value: EMPTY }));
+    return this.#db.getRange(ro);
+  }
+
+  async flush(): Promise<void> {
+    await this.#db.flushed;
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}
+
+export function realDisk(): Disk {
+  let tmpSeq = 0; // unique temp names for writeFileAtomic within this process
+
+  return {
+    async mkdir(path: string): Promise<void> {
+      await fsp.mkdir(path, { recursive: true });
+    },
+
+    async stat(path: string): Promise<FileStat | undefined> {
+      try {
+        const st = await fsp.stat(path);
+        return { size: st.size, mtimeMs: st.mtimeMs, isFile: st.isFile(), isDirectory: st.isDirectory() };
+      } catch (err) {
+        const code = errCode(err);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw err;
+      }
+    },
+
+    async readdir(path: string): Promise<DirEntry[]> {
+      const ents = await fsp.readdir(path, { withFileTypes: true });
+      return ents.map((e) => ({ name: e.name, isFile: e.isFile(), isDirectory: e.isDirectory() }));
+    },
+
+    async readFile(path: string): Promise<Uint8Array> {
+      return fsp.readFile(path);
+    },
+
+    async writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+      const tmp = `${path}.${process.pid}.${++tmpSeq}.tmp`;
+      const h = await fsp.open(tmp, 'w');
+      try {
+        await new RealWritableFile(h).write(data);
+        await h.sync();
+      } catch (err) {
+        await h.close().catch(() => {});
+        await fsp.unlink(tmp).catch(() => {});
+        throw err;
+      }
+      await h.close();
+      try {
+        await fsp.rename(tmp, path);
+      } catch (err) {
+        await fsp.unlink(tmp).catch(() => {});
+        throw err;
+      }
+      await fsyncDirBestEffort(dirname(path));
+    },
+
+    async openWrite(path: string): Promise<WritableFile> {
+      return new RealWritableFile(await fsp.open(path, 'w'));
+    },
+
+    createReadStream(path: string, range?: { start: number; end: number }): Readable {
+      return createReadStream(path, {
+        start: range?.start,
+        end: range?.end, // inclusive, as HTTP ranges
+        highWaterMark: READ_STREAM_HIGH_WATER_MARK_BYTES,
+      });
+    },
+
+    async rename(from: string, to: string): Promise<void> {
+      await fsp.rename(from, to);
+    },
+
+    async unlink(path: string): Promise<void> {
+      try {
+        await fsp.unlink(path);
+      } catch (err) {
+        if (errCode(err) !== 'ENOENT') throw err;
+      }
+    },
+
+    async rmrf(path: string): Promise<void> {
+      await fsp.rm(path, { recursive: true, force: true });
+    },
+
+    async statfs(path: string): Promise<FsStats> {
+      const s = await fsp.statfs(path);
+      return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+    },
+
+    async openIndex(dir: string): Promise<KvIndex> {
+      await fsp.mkdir(dir, { recursive: true });
+      // noSubdir: false because lmdb would take a dir named like `.shoal.meta` for a file name.
+      const db = openLmdb<Buffer, string>({ path: dir, encoding: 'binary', compression: false, noSubdir: false });
+      return new LmdbIndex(db);
+    },
+  };
+}

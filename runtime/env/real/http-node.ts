@@ -1,0 +1,185 @@
+// node:http server adapter: binds our HttpHandler (runtime/http/types.ts) to node:http. The default
+// adapter: it answers HTTP/1.0, malformed requests (400) and oversized headers (431) properly.
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
+import type { HttpHandler, HttpRequest, HttpResponse, HttpServerOptions } from '../../http/types.ts';
+import type { Listener } from '../types.ts';
+
+/** Headers are never allowed to take longer than this, even when requestTimeoutMs is larger. */
+export const HTTP_HEADERS_TIMEOUT_MS_MAX = 60_000;
+/** On close, in-flight requests get this long to finish before their connections are cut. */
+export const HTTP_CLOSE_GRACE_MS = 2_000;
+/** After answering a malformed request, the client gets this long to read the answer and close. */
+export const HTTP_CLIENT_ERROR_LINGER_MS = 1_000;
+
+/** AIS-style JSON error body; used where no handler (and so no frontend error mapping) is involved. */
+export function errorBodyJson(tcode: string, message: string, status: number): string {
+  return JSON.stringify({ tcode, message, status });
+}
+
+/** Splits a request target into the raw (still percent-encoded) path and its query. */
+export function splitTarget(target: string): { rawPath: string; query: URLSearchParams } {
+  let t = target;
+  // Absolute-form (`GET http://host/path`, sent to proxies): keep only the path part.
+  if (!t.startsWith('/')) {
+    const schemeEnd = t.indexOf('://');
+    if (schemeEnd >= 0) {
+      const pathStart = t.indexOf('/', schemeEnd + 3);
+      const queryStart = t.indexOf('?', schemeEnd + 3);
+      if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
+        t = '/' + (queryStart >= 0 ? t.slice(queryStart) : '');
+      } else {
+        t = t.slice(pathStart);
+      }
+    }
+  }
+  const q = t.indexOf('?');
+  if (q < 0) return { rawPath: t, query: new URLSearchParams() };
+  return { rawPath: t.slice(0, q), query: new URLSearchParams(t.slice(q + 1)) };
+}
+
+/** Statuses (and HEAD) after which HTTP forbids a body. */
+export function bodyForbidden(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+export async function serveHttpNode(
+  host: string,
+  port: number,
+  handler: HttpHandler,
+  opts: HttpServerOptions,
+): Promise<Listener> {
+  const server = http.createServer({
+    // Passed explicitly: node's 300 s default requestTimeout kills long uploads.
+    requestTimeout: opts.requestTimeoutMs,
+    headersTimeout: opts.requestTimeoutMs > 0
+      ? Math.min(HTTP_HEADERS_TIMEOUT_MS_MAX, opts.requestTimeoutMs)
+      : HTTP_HEADERS_TIMEOUT_MS_MAX,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    maxHeaderSize: opts.maxHeaderSize,
+    noDelay: true,
+  });
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void serveOne(handler, req, res);
+  });
+  server.on('clientError', onClientError);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  // A late server error (e.g. EMFILE on accept) must not crash the process.
+  server.on('error', () => {});
+
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+  let closing: Promise<void> | undefined;
+  return {
+    port: boundPort,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        const grace = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+        grace.unref();
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
+        // Idle keep-alive connections would otherwise hold close() until their timeout.
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function serveOne(handler: HttpHandler, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const { rawPath, query } = splitTarget(req.url ?? '/');
+  const request: HttpRequest = {
+    method,
+    rawPath,
+    query,
+    headers: req.headers,
+    body: req,
+    remoteAddr: req.socket.remoteAddress ?? '',
+  };
+  let response: HttpResponse;
+  try {
+    response = await handler(request);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    response = {
+      status: 500,
+      headers: { 'content-type': 'application/json' },
+      body: errorBodyJson('ErrInternal', message, 500),
+    };
+  }
+  writeResponse(method, req, res, response);
+}
+
+function writeResponse(method: string, req: http.IncomingMessage, res: http.ServerResponse, r: HttpResponse): void {
+  if (res.destroyed || res.writableEnded) {
+    if (r.body instanceof Readable) r.body.destroy();
+    return;
+  }
+  res.statusCode = r.status;
+  for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
+  const body = r.body;
+  if (body === undefined || bodyForbidden(method, r.status)) {
+    if (body instanceof Readable) body.destroy();
+    res.end();
+    return;
+  }
+  if (!(body instanceof Readable)) {
+    res.end(body);
+    return;
+  }
+  pipeline(body, res, (err) => {
+    // A source that fails mid-body must not look like a clean end: cut the connection so the
+    // client sees a truncated response. (pipeline already destroyed both streams.)
+    if (err) req.socket.destroy();
+  });
+}
+
+/** Minimal view of node's per-socket in-flight response (what node's own default handler checks). */
+interface SocketWithMessage {
+  _httpMessage?: { headersSent?: boolean } | null;
+}
+
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const inFlight = (socket as Duplex & SocketWithMessage)._httpMessage;
+  const canAnswer = socket.writable && (inFlight === undefined || inFlight === null || inFlight.headersSent !== true);
+  if (err.code === 'ECONNRESET' || !canAnswer) {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let tcode = 'ErrInvalidArgument';
+  let reason = 'Bad Request';
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    tcode = 'ErrHeadersTooLarge';
+    reason = 'Request Header Fields Too Large';
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    tcode = 'ErrTimeout';
+    reason = 'Request Timeout';
+  }
+  const body = errorBodyJson(tcode, `${reason}: ${err.code ?? err.message}`, status);
+  socket.on('error', () => {});
+  // end() rather than destroy(): destroying with unread input sends a RST that can make the client
+  // drop the answer. The peer closes after reading it; the linger timer bounds a silent one.
+  const linger = setTimeout(() => socket.destroy(), HTTP_CLIENT_ERROR_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
