@@ -10,9 +10,14 @@ export const CRC32C_POLYNOMIAL = 0x82f63b78;
 export interface Cksummer {
   readonly type: CksumType;
   update(chunk: Uint8Array): void;
-  /** Lowercase hex; '' for `none`. Call once. */
+  /** Lowercase hex; '' for `none`. Call once, then `reset()` before reuse. */
   digest(): string;
+  /** Starts over, so a pool can reuse the cksummer (wasm hashers cost ~140 µs to create). */
+  reset(): void;
 }
+
+/** Idle cksummers kept per type by a CksumPool. */
+export const CKSUM_POOL_IDLE_MAX = 64;
 
 const CKSUM_TYPE_SET: ReadonlySet<string> = new Set(CKSUM_TYPES);
 
@@ -23,7 +28,7 @@ export function isCksumType(s: string): s is CksumType {
 export async function createCksummer(type: CksumType): Promise<Cksummer> {
   switch (type) {
     case 'none':
-      return { type, update() {}, digest: () => '' };
+      return { type, update() {}, digest: () => '', reset() {} };
     case 'xxhash':
     case 'xxhash2':
       // Both are XXH64 with seed 0 (AIS: xxhash via OneOfOne, xxhash2 via cespare/v2).
@@ -33,7 +38,7 @@ export async function createCksummer(type: CksumType): Promise<Cksummer> {
     case 'md5':
     case 'sha256':
     case 'sha512':
-      return cryptoCksummer(type, createHash(type));
+      return cryptoCksummer(type);
   }
 }
 
@@ -45,17 +50,44 @@ function wasmCksummer(type: CksumType, hasher: IHasher): Cksummer {
       hasher.update(chunk);
     },
     digest: () => hasher.digest('hex'),
+    reset: () => {
+      hasher.init();
+    },
   };
 }
 
-function cryptoCksummer(type: CksumType, hash: Hash): Cksummer {
+function cryptoCksummer(type: 'md5' | 'sha256' | 'sha512'): Cksummer {
+  let hash: Hash = createHash(type);
   return {
     type,
     update: (chunk) => {
       hash.update(chunk);
     },
     digest: () => hash.digest('hex'),
+    reset: () => {
+      hash = createHash(type); // node:crypto hashes cannot restart; creating one is cheap
+    },
   };
+}
+
+/** Reuses cksummers across PUTs/GETs; owned by one user (e.g. a target's Storage), no global state. */
+export class CksumPool {
+  readonly #idle = new Map<CksumType, Cksummer[]>();
+
+  async acquire(type: CksumType): Promise<Cksummer> {
+    const c = this.#idle.get(type)?.pop();
+    if (c) return c;
+    return createCksummer(type);
+  }
+
+  /** Gives a cksummer back (digested or abandoned half-way); it is reset here. */
+  release(c: Cksummer): void {
+    let list = this.#idle.get(c.type);
+    if (!list) this.#idle.set(c.type, (list = []));
+    if (list.length >= CKSUM_POOL_IDLE_MAX) return;
+    c.reset();
+    list.push(c);
+  }
 }
 
 /** Checksum of a whole buffer (small payloads, manifests, tests). */

@@ -153,7 +153,7 @@ test('rm deletes objects', async () => {
   assert.ok(!names(await ok('ls', BCK)).includes('a.txt'));
   assert.equal((await shoal('get', `${BCK}/a.txt`, '-')).code, 1);
   await ok('object', 'rm', `${BCK}/data/b.txt`);
-  assert.deepEqual(names(await ok('ls', BCK, '--prefix', 'data/b')), []);
+  assert.deepEqual(names(await ok('ls', BCK, '--prefix', 'data/b.')), []);
 });
 
 test('bucket props set checksum.type=md5, then show', async () => {

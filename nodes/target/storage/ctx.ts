@@ -1,5 +1,6 @@
 // What the storage operations (put.ts, get.ts, list.ts) share; owned by the Storage facade.
 import { assert } from '../../../protocol/errors.ts';
+import type { CksumPool } from '../../../runtime/cksum/cksum.ts';
 import type { Env } from '../../../runtime/env/types.ts';
 import type { Hrw } from '../../cluster/hrw.ts';
 import type { AtimeBatch } from './atime.ts';
@@ -13,6 +14,7 @@ export interface StorageCtx {
   readonly mountpaths: readonly Mountpath[];
   readonly locks: NameLock;
   readonly atimes: AtimeBatch;
+  readonly cksums: CksumPool;
   /** Called when the atime batch is full: the owner flushes it. */
   onAtimeBatchFull(): void;
 }

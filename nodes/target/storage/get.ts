@@ -3,7 +3,6 @@
 import type { Readable } from 'node:stream';
 import { bckUname } from '../../../protocol/bmd.ts';
 import { ErrBadCksum, ErrObjNotFound, ErrRangeNotSatisfiable } from '../../../protocol/errors.ts';
-import { createCksummer } from '../../../runtime/cksum/cksum.ts';
 import { locate, withAtime, type Located, type StorageCtx } from './ctx.ts';
 import { objPath, objUname, type BckRef } from './layout.ts';
 import type { ObjMeta } from './lom.ts';
@@ -76,19 +75,24 @@ export async function getObject(ctx: StorageCtx, bck: BckRef, objName: string, r
 export async function validateObject(ctx: StorageCtx, bck: BckRef, objName: string): Promise<void> {
   const loc = await locateChecked(ctx, bck, objName);
   const { meta } = loc;
-  const c = await createCksummer(meta.cksumType);
+  const c = await ctx.cksums.acquire(meta.cksumType);
   let size = 0;
-  const stream = ctx.env.disk.createReadStream(objPath(loc.mountpath.path, bck, objName));
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    c.update(chunk);
-    size += chunk.byteLength;
+  let got: string;
+  try {
+    const stream = ctx.env.disk.createReadStream(objPath(loc.mountpath.path, bck, objName));
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      c.update(chunk);
+      size += chunk.byteLength;
+    }
+    got = c.digest();
+  } finally {
+    ctx.cksums.release(c);
   }
   // A disk that changed an object's bytes is a fault to report, not a crash of ours.
   if (size !== meta.size) {
     throw new ErrBadCksum(`BAD DATA: "${objName}" read back ${size} bytes, ${meta.size} in its metadata`);
   }
   if (meta.cksumType === 'none') return;
-  const got = c.digest();
   if (got !== meta.cksumValue) {
     throw new ErrBadCksum(`BAD DATA CHECKSUM: ${meta.cksumType}(${got} != ${meta.cksumValue})`);
   }

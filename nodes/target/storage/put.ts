@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { CksumType } from '../../../protocol/apc.ts';
 import { bckUname, type WritePolicy } from '../../../protocol/bmd.ts';
 import { assert, ErrBadCksum, ErrConflict, ErrIncompleteBody, ErrInvalidArgument } from '../../../protocol/errors.ts';
-import { createCksummer, type Cksummer } from '../../../runtime/cksum/cksum.ts';
+import type { Cksummer } from '../../../runtime/cksum/cksum.ts';
 import type { WritableFile } from '../../../runtime/env/types.ts';
 import { hrwMountpath, locateAll, nameClash, type StorageCtx } from './ctx.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
@@ -122,9 +122,29 @@ async function receive(
   body: Readable,
   opts: PutOpts,
 ): Promise<Received> {
-  const primary = await createCksummer(opts.cksumType);
+  const primary = await ctx.cksums.acquire(opts.cksumType);
   const exp = opts.expected && opts.expected.type !== 'none' ? opts.expected : undefined;
-  const check: Cksummer | undefined = exp && exp.type !== opts.cksumType ? await createCksummer(exp.type) : undefined;
+  const check: Cksummer | undefined = exp && exp.type !== opts.cksumType ? await ctx.cksums.acquire(exp.type) : undefined;
+  try {
+    return await receiveInto(ctx, mpath, bck, work, objName, body, opts, primary, check, exp);
+  } finally {
+    ctx.cksums.release(primary);
+    if (check) ctx.cksums.release(check);
+  }
+}
+
+async function receiveInto(
+  ctx: StorageCtx,
+  mpath: string,
+  bck: BckRef,
+  work: string,
+  objName: string,
+  body: Readable,
+  opts: PutOpts,
+  primary: Cksummer,
+  check: Cksummer | undefined,
+  exp: { type: CksumType; value: string } | undefined,
+): Promise<Received> {
   const file = await openWork(ctx, mpath, bck, work, objName);
   let size = 0;
   let written = 0;

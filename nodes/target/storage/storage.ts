@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { bckUname } from '../../../protocol/bmd.ts';
 import { assert, ErrInvalidArgument } from '../../../protocol/errors.ts';
+import { CksumPool } from '../../../runtime/cksum/cksum.ts';
 import type { Env, TimerHandle } from '../../../runtime/env/types.ts';
 import type { Hrw } from '../../cluster/hrw.ts';
 import { ATIME_FLUSH_INTERVAL_MS, AtimeBatch } from './atime.ts';
@@ -49,6 +50,7 @@ export class Storage {
       mountpaths,
       locks: new NameLock(),
       atimes: new AtimeBatch(),
+      cksums: new CksumPool(),
       onAtimeBatchFull: () => void this.flushAtimes(),
     };
   }

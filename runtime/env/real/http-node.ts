@@ -64,6 +64,22 @@ export async function serveHttpNode(
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     void serveOne(handler, req, res);
   });
+  // `Expect: 100-continue`: answer 100 only once the handler starts reading the body. A proxy that
+  // redirects (307) never reads it, so the client sends the body only to the target.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let continued = false;
+    const sendContinue = (): void => {
+      if (continued || res.headersSent || res.destroyed) return;
+      continued = true;
+      res.writeContinue();
+    };
+    req.on('newListener', (event: string) => {
+      if (event === 'data' || event === 'readable') sendContinue();
+    });
+    req.once('resume', sendContinue);
+    awaitingContinue.set(req, () => !continued);
+    void serveOne(handler, req, res);
+  });
   server.on('clientError', onClientError);
 
   await new Promise<void>((resolve, reject) => {
@@ -98,6 +114,9 @@ export async function serveHttpNode(
   };
 }
 
+/** Requests that asked for `100 Continue`: whether the body is still unsent (never asked for). */
+const awaitingContinue = new WeakMap<http.IncomingMessage, () => boolean>();
+
 async function serveOne(handler: HttpHandler, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const { rawPath, query } = splitTarget(req.url ?? '/');
@@ -129,6 +148,8 @@ function writeResponse(method: string, req: http.IncomingMessage, res: http.Serv
     return;
   }
   res.statusCode = r.status;
+  // The client never sent its body (no 100 Continue): this connection cannot carry another request.
+  if (awaitingContinue.get(req)?.() === true) res.setHeader('connection', 'close');
   for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
   const body = r.body;
   if (body === undefined || bodyForbidden(method, r.status)) {

@@ -53,3 +53,18 @@ test('isCksumType accepts the AIS types only', () => {
   assert.equal(isCksumType('XXHASH2'), false);
   assert.equal(isCksumType(''), false);
 });
+
+test('a pooled cksummer is reset on release and gives fresh digests', async () => {
+  const { CksumPool } = await import('../../../runtime/cksum/cksum.ts');
+  const pool = new CksumPool();
+  for (const type of CKSUM_TYPES) {
+    const a = await pool.acquire(type);
+    a.update(enc('half-way, then abandoned'));
+    pool.release(a);
+    const b = await pool.acquire(type);
+    assert.equal(b, a, `${type}: reused`);
+    b.update(enc('abc'));
+    assert.equal(b.digest(), await cksumBuffer(type, enc('abc')), type);
+    pool.release(b);
+  }
+});
