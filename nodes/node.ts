@@ -1,8 +1,8 @@
 // One node process = one supervisor tree:
 //   root (rest-for-one)
 //   ├─ transport   intra-control + intra-data msgpack/WebSocket endpoints
+//   ├─ http        public REST frontend (node:http or uWS adapter); 503 until the node is ready
 //   ├─ cluster     primary: Smap/BMD owner + keepalives; member: self-join + watchdog
-//   ├─ http        public REST frontend (node:http or uWS adapter)
 //   └─ jobs        job supervisor (one-for-one): one actor per running xaction
 // rest-for-one: if the transport dies, everything started after it restarts too.
 import type { Env, Listener } from '../runtime/env/types.ts';
@@ -86,21 +86,21 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
   );
   await root.startChild(
     serviceSpec({
-      id: 'cluster',
-      restart: 'temporary',
-      start: async () => {
-        await node.start();
-        return { stop: async () => node.stop() };
-      },
-    }),
-  );
-  await root.startChild(
-    serviceSpec({
       id: 'http',
       start: async (ctx) => {
         const listener: Listener = await env.net.serveHttp(hn.hostname, hn.port, node.handle, HTTP_SERVER_OPTIONS);
         ctx.log.info({ url: self.public_net.direct_url }, 'serving the public API');
         return { stop: () => listener.close() };
+      },
+    }),
+  );
+  await root.startChild(
+    serviceSpec({
+      id: 'cluster',
+      restart: 'temporary',
+      start: async () => {
+        await node.start();
+        return { stop: async () => node.stop() };
       },
     }),
   );

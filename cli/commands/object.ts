@@ -48,7 +48,7 @@ export function objectRows(fullName: string, p: ObjectProps, propsOpt: string | 
     }
   }
   if (all) {
-    const shown = new Set(['ais-checksum-type', 'ais-checksum-value', 'ais-atime', 'ais-version', 'ais-custom-md', 'ais-name']);
+    const shown = new Set(['ais-checksum-type', 'ais-checksum-value', 'ais-atime', 'ais-version', 'ais-custom-md', 'ais-name', 'ais-size']);
     for (const [k, v] of Object.entries(p.aisHeaders).sort()) {
       if (!shown.has(k)) rows.push([k.slice('ais-'.length).replace(/-/g, '_'), v]);
     }

@@ -14,6 +14,7 @@ const NODE_MAIN = join(REPO_ROOT, 'nodes/main.ts');
 export const CLUSTER_READY_TIMEOUT_MS = 60_000;
 export const NODE_STOP_TIMEOUT_MS = 15_000;
 const POLL_MS = 100;
+export const UV_THREADPOOL_SIZE = 16;
 
 export interface LocalClusterOptions {
   dir: string;
@@ -135,6 +136,8 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     const child = spawn(process.execPath, ['--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
       cwd: REPO_ROOT,
       stdio: ['ignore', out, out],
+      // file I/O runs on libuv's pool: 4 threads serialize small-object GET/PUT under load
+      env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(UV_THREADPOOL_SIZE) },
     });
     closeSync(out);
     return { id: s.id, role: s.role, pid: child.pid!, publicUrl: `http://127.0.0.1:${s.port}`, configPath: s.configPath, dir: s.dir, process: child };

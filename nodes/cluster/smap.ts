@@ -3,13 +3,13 @@ import type { Smap, Snode, DaemonType } from '../../protocol/smap.ts';
 import { activeTargets } from '../../protocol/smap.ts';
 
 export function snodeOf(opts: { id: string; type: DaemonType; host: string; port: number; portControl: number; portData: number; digest: bigint }): Snode {
-  const net = (port: number, scheme: string) => ({ node_ip_addr: opts.host, daemon_port: String(port), direct_url: `${scheme}://${opts.host}:${port}` });
+  const net = (port: number) => ({ node_ip_addr: opts.host, daemon_port: String(port), direct_url: `http://${opts.host}:${port}` });
   return {
     daemon_id: opts.id,
     daemon_type: opts.type,
-    public_net: net(opts.port, 'http'),
-    intra_control_net: net(opts.portControl, 'ws'),
-    intra_data_net: net(opts.portData, 'ws'),
+    public_net: net(opts.port),
+    intra_control_net: net(opts.portControl),
+    intra_data_net: net(opts.portData),
     flags: 0,
     id_digest: String(opts.digest),
   };

@@ -34,10 +34,16 @@ export async function relay(env: Env, req: HttpRequest, url: string, body?: Uint
     body: body ?? (hasBody ? req.body : undefined),
     timeoutMs: REVERSE_PROXY_TIMEOUT_MS,
   });
+  // HEAD (and 204/304) replies have no body to relay: drain undici's so the connection is reused.
+  if (req.method === 'HEAD' || res.status === 204 || res.status === 304) {
+    res.body.on('error', () => {});
+    res.body.resume();
+  }
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(res.headers)) {
     if (v === undefined || HOP_BY_HOP.has(k)) continue;
     out[k] = v;
   }
-  return { status: res.status, headers: out, body: res.body };
+  const bodiless = req.method === 'HEAD' || res.status === 204 || res.status === 304;
+  return { status: res.status, headers: out, body: bodiless ? undefined : res.body };
 }

@@ -65,7 +65,8 @@ export async function getObject(ctx: ObjectCtx, req: HttpRequest): Promise<HttpR
   if (isTrue(req.query.get('validate-checksum'))) await ctx.storage.validate(ctx.bck, ctx.objName);
   const size = head.size;
   const range = parseRange(headerString(req, 'range'), size);
-  const { meta, stream } = await ctx.storage.get(ctx.bck, ctx.objName, range);
+  const { meta, stream, data } = await ctx.storage.get(ctx.bck, ctx.objName, range);
+  const body = data ?? stream;
   const headers = propHeaders(meta);
   headers['accept-ranges'] = 'bytes';
   headers['content-type'] = 'application/octet-stream';
@@ -75,10 +76,10 @@ export async function getObject(ctx: ObjectCtx, req: HttpRequest): Promise<HttpR
     delete headers[Hdr.cksumValue];
     headers['content-range'] = `bytes ${range.start}-${range.end}/${meta.size}`;
     headers['content-length'] = String(range.end - range.start + 1);
-    return { status: 206, headers, body: stream };
+    return { status: 206, headers, body };
   }
   headers['content-length'] = String(meta.size);
-  return { status: 200, headers, body: stream };
+  return { status: 200, headers, body };
 }
 
 export function headObject(ctx: ObjectCtx): HttpResponse {

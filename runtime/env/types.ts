@@ -81,6 +81,8 @@ export interface Disk {
   writeFileAtomic(path: string, data: Uint8Array): Promise<void>;
   openWrite(path: string): Promise<WritableFile>;
   createReadStream(path: string, range?: { start: number; end: number }): Readable;
+  /** Reads up to `length` bytes at `start` in one go (small objects); fewer at end of file. */
+  readRange(path: string, start: number, length: number): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>; // ok if missing
   rmrf(path: string): Promise<void>;

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { xxhash64 } from 'hash-wasm';
 import {
-  createBucket, getObj, objFilesOn, objUrl, parseAisError, putObj, redirectLocation, startObjCluster, targetByUrl, type ObjCluster,
+  createBucket, getObj, objFilesOn, objUrl, parseAisError, putObj, putObjText, redirectLocation, startObjCluster, targetByUrl, type ObjCluster,
 } from '../support/obj-helpers.ts';
 
 const KIB = 1024;
@@ -172,11 +172,9 @@ describe('checksum given on PUT', () => {
   test('wrong value on a new object → 400 ErrBadCksum, nothing stored', async () => {
     const data = randomBytes(5000);
     const obj = 'cksum/bad-new';
-    const res = await fetch(objUrl(c.proxyUrl, BCK, obj), {
-      method: 'PUT', body: data, headers: { 'ais-checksum-type': 'xxhash2', 'ais-checksum-value': '0123456789abcdef' },
-    });
+    const res = await putObjText(c.proxyUrl, BCK, obj, data, { 'ais-checksum-type': 'xxhash2', 'ais-checksum-value': '0123456789abcdef' });
     assert.equal(res.status, 400);
-    const err = parseAisError(await res.text());
+    const err = parseAisError(res.text);
     assert.equal(err.tcode, 'ErrBadCksum');
     assert.match(err.message, /0123456789abcdef/);
     const got = await getObj(c.proxyUrl, BCK, obj);
@@ -189,11 +187,9 @@ describe('checksum given on PUT', () => {
     const old = randomBytes(3000);
     await putOk(obj, old);
     await putOk(obj, old); // version 2
-    const res = await fetch(objUrl(c.proxyUrl, BCK, obj), {
-      method: 'PUT', body: randomBytes(3000), headers: { 'ais-checksum-type': 'xxhash2', 'ais-checksum-value': 'ffffffffffffffff' },
-    });
+    const res = await putObjText(c.proxyUrl, BCK, obj, randomBytes(3000), { 'ais-checksum-type': 'xxhash2', 'ais-checksum-value': 'ffffffffffffffff' });
     assert.equal(res.status, 400);
-    assert.equal(parseAisError(await res.text()).tcode, 'ErrBadCksum');
+    assert.equal(parseAisError(res.text).tcode, 'ErrBadCksum');
     const { res: g, body } = await getObj(c.proxyUrl, BCK, obj);
     assert.equal(g.status, 200);
     assert.ok(body.equals(old), 'old content kept');

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request } from 'undici';
 
 export const POLL_INTERVAL_MS = 100;
 export const POLL_TIMEOUT_MS_DEFAULT = 30_000;
@@ -20,9 +21,9 @@ export interface RequestOptions {
   /** An object is sent as JSON; a string or Buffer as is. */
   body?: unknown;
   headers?: Record<string, string>;
-  redirect?: RequestRedirect;
 }
 
+/** One request, redirects not followed; unlike fetch, a GET may carry a body (AIS list calls). */
 export async function http(url: string, opts: RequestOptions = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | Buffer | undefined;
@@ -31,9 +32,14 @@ export async function http(url: string, opts: RequestOptions = {}): Promise<Http
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(url, { method: opts.method ?? 'GET', headers, body, redirect: opts.redirect ?? 'follow' });
-  const buf = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, headers: res.headers, body: buf, text: buf.toString('utf8') };
+  const res = await request(url, { method: (opts.method ?? 'GET') as 'GET', headers, body });
+  const buf = Buffer.from(await res.body.arrayBuffer());
+  const h = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+  }
+  return { status: res.statusCode, headers: h, body: buf, text: buf.toString('utf8') };
 }
 
 export async function getJson<T = unknown>(url: string): Promise<T> {
@@ -106,7 +112,10 @@ export async function destroyBucket(proxyUrl: string, name: string): Promise<voi
   assert.equal(r.status, 200, `destroy-bck ${name}: ${r.status} ${r.text}`);
 }
 
-/** PUTs every name (body = the name) through the proxy with bounded concurrency; fetch re-sends a Buffer body on 307. */
+/**
+ * PUTs every name (body = the name) through the proxy with bounded concurrency. The 307 is followed by
+ * hand: Node 20's fetch fails re-sending a byte body on redirect ("detached ArrayBuffer").
+ */
 export async function putObjects(proxyUrl: string, bucket: string, names: readonly string[], concurrency = PUT_CONCURRENCY_DEFAULT): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -114,7 +123,14 @@ export async function putObjects(proxyUrl: string, bucket: string, names: readon
       const i = next++;
       if (i >= names.length) return;
       const name = names[i]!;
-      const res = await fetch(`${proxyUrl}/v1/objects/${bucket}/${name}`, { method: 'PUT', body: Buffer.from(name) });
+      const path = `/v1/objects/${bucket}/${name.split('/').map(encodeURIComponent).join('/')}`;
+      let res = await fetch(`${proxyUrl}${path}`, { method: 'PUT', body: Buffer.from(name), redirect: 'manual' });
+      if (res.status === 307) {
+        await res.arrayBuffer();
+        const location = res.headers.get('location');
+        assert.ok(location, `PUT ${bucket}/${name}: 307 without location`);
+        res = await fetch(location, { method: 'PUT', body: Buffer.from(name), redirect: 'manual' });
+      }
       const text = await res.text();
       assert.equal(res.status, 200, `PUT ${bucket}/${name}: ${res.status} ${text}`);
     }

@@ -53,11 +53,29 @@ export function objUrl(proxyUrl: string, bck: string, obj: string, query = ''): 
   return `${proxyUrl}/v1/objects/${bck}/${obj.split('/').map(encodeURIComponent).join('/')}${query}`;
 }
 
-/** PUT through the proxy; fetch re-sends a Buffer body to the 307 Location. */
+/**
+ * PUT through the proxy, following the 307 by re-sending the same body to its Location. (Node 20's
+ * fetch fails to re-send a Buffer body on redirect: "Cannot perform ArrayBuffer.prototype.slice on
+ * a detached ArrayBuffer", so the hop is done here, as an SDK does.) A non-307 answer is returned.
+ */
 export async function putObj(proxyUrl: string, bck: string, obj: string, data: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
-  const res = await fetch(objUrl(proxyUrl, bck, obj), { method: 'PUT', body: data, headers });
+  const first = await fetch(objUrl(proxyUrl, bck, obj), { method: 'PUT', body: data, headers, redirect: 'manual' });
+  await first.arrayBuffer();
+  const location = first.headers.get('location');
+  if (first.status !== 307 || !location) return first;
+  const res = await fetch(location, { method: 'PUT', body: data, headers });
   await res.arrayBuffer();
   return res;
+}
+
+/** Like putObj, but the final response's body is kept (as text). */
+export async function putObjText(proxyUrl: string, bck: string, obj: string, data: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string; res: Response }> {
+  const first = await fetch(objUrl(proxyUrl, bck, obj), { method: 'PUT', body: data, headers, redirect: 'manual' });
+  const firstText = await first.text();
+  const location = first.headers.get('location');
+  if (first.status !== 307 || !location) return { status: first.status, text: firstText, res: first };
+  const res = await fetch(location, { method: 'PUT', body: data, headers });
+  return { status: res.status, text: await res.text(), res };
 }
 
 export async function getObj(proxyUrl: string, bck: string, obj: string, init: RequestInit = {}, query = ''): Promise<{ res: Response; body: Buffer }> {

@@ -64,6 +64,7 @@ export async function putObject(ctx: StorageCtx, bck: BckRef, objName: string, b
       };
       try {
         await mp.index.put(uname, encodeLom(meta));
+        if (opts.writePolicy === 'immediate') await mp.index.flush();
       } catch (err) {
         // The old file was replaced: drop the object entirely rather than pair new bytes with old metadata.
         await ctx.env.disk.unlink(objPath(mp.path, bck, objName)).catch(() => {});

@@ -1,6 +1,6 @@
 // The real Disk: node:fs for files, lmdb for the per-mountpath metadata index. This file and its
 // siblings in runtime/env/real are the only code allowed to touch the filesystem directly.
-import { createReadStream } from 'node:fs';
+import fs, { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -59,9 +59,11 @@ class RealWritableFile implements WritableFile {
 
 class LmdbIndex implements KvIndex {
   readonly #db: RootDatabase<Buffer, string>;
+  readonly #dataFile: string;
 
-  constructor(db: RootDatabase<Buffer, string>) {
+  constructor(db: RootDatabase<Buffer, string>, dataFile: string) {
     this.#db = db;
+    this.#dataFile = dataFile;
   }
 
   get(key: string): Uint8Array | undefined {
@@ -86,6 +88,13 @@ class LmdbIndex implements KvIndex {
 
   async flush(): Promise<void> {
     await this.#db.flushed;
+    // opened with noSync: make the committed pages durable explicitly
+    const h = await fsp.open(this.#dataFile, 'r+');
+    try {
+      await h.datasync();
+    } finally {
+      await h.close();
+    }
   }
 
   close(): Promise<void> {
@@ -115,6 +124,20 @@ export function realDisk(): Disk {
     async readdir(path: string): Promise<DirEntry[]> {
       const ents = await fsp.readdir(path, { withFileTypes: true });
       return ents.map((e) => ({ name: e.name, isFile: e.isFile(), isDirectory: e.isDirectory() }));
+    },
+
+    readRange(path: string, start: number, length: number): Promise<Uint8Array> {
+      // Callback fs, not FileHandle: three thread-pool hops (open, read, close) and no stream
+      // machinery — what small-object GETs need.
+      return new Promise((resolve, reject) => {
+        fs.open(path, 'r', (err, fd) => {
+          if (err) return reject(err);
+          const buf = Buffer.allocUnsafe(length);
+          fs.read(fd, buf, 0, length, start, (rerr, n) => {
+            fs.close(fd, () => (rerr ? reject(rerr) : resolve(n === length ? buf : buf.subarray(0, n))));
+          });
+        });
+      });
     },
 
     async readFile(path: string): Promise<Uint8Array> {
@@ -178,8 +201,10 @@ export function realDisk(): Disk {
     async openIndex(dir: string): Promise<KvIndex> {
       await fsp.mkdir(dir, { recursive: true });
       // noSubdir: false because lmdb would take a dir named like `.shoal.meta` for a file name.
-      const db = openLmdb<Buffer, string>({ path: dir, encoding: 'binary', compression: false, noSubdir: false });
-      return new LmdbIndex(db);
+      // noSync: commits reach the OS (they survive a process crash) without an fsync each, the same
+      // durability as object data by default; flush() fsyncs when the write policy asks for it.
+      const db = openLmdb<Buffer, string>({ path: dir, encoding: 'binary', compression: false, noSubdir: false, noSync: true });
+      return new LmdbIndex(db, `${dir}/data.mdb`);
     },
   };
 }

@@ -142,9 +142,16 @@ async function serveOne(handler: HttpHandler, req: http.IncomingMessage, res: ht
   writeResponse(method, req, res, response);
 }
 
+/** Drops a body we will not send; a relayed (undici) body errors on destroy, which must not crash us. */
+function discard(body: HttpResponse['body']): void {
+  if (!(body instanceof Readable)) return;
+  body.on('error', () => {});
+  body.destroy();
+}
+
 function writeResponse(method: string, req: http.IncomingMessage, res: http.ServerResponse, r: HttpResponse): void {
   if (res.destroyed || res.writableEnded) {
-    if (r.body instanceof Readable) r.body.destroy();
+    discard(r.body);
     return;
   }
   res.statusCode = r.status;
@@ -153,7 +160,7 @@ function writeResponse(method: string, req: http.IncomingMessage, res: http.Serv
   for (const [name, value] of Object.entries(r.headers ?? {})) res.setHeader(name, value);
   const body = r.body;
   if (body === undefined || bodyForbidden(method, r.status)) {
-    if (body instanceof Readable) body.destroy();
+    discard(body);
     res.end();
     return;
   }

@@ -270,15 +270,22 @@ function writeHead(res: UwsHttpResponse, r: HttpResponse): number | undefined {
   return contentLength;
 }
 
+/** Drops a body we will not send; a relayed (undici) body errors on destroy, which must not crash us. */
+function discard(body: HttpResponse['body']): void {
+  if (!(body instanceof Readable)) return;
+  body.on('error', () => {});
+  body.destroy();
+}
+
 function writeResponse(ex: Exchange, method: string, r: HttpResponse): void {
   const body = r.body;
   if (ex.done) {
-    if (body instanceof Readable) body.destroy();
+    discard(body);
     return;
   }
   const res = ex.res;
   if (body === undefined || bodyForbidden(method, r.status)) {
-    if (body instanceof Readable) body.destroy();
+    discard(body);
     finish(ex, () => {
       const contentLength = writeHead(res, r);
       if (method === 'HEAD' && contentLength !== undefined) res.endWithoutBody(contentLength);
@@ -323,7 +330,7 @@ function cut(ex: Exchange): void {
 function streamSized(ex: Exchange, source: Readable, totalSize: number): void {
   const res = ex.res;
   if (totalSize === 0) {
-    source.destroy();
+    discard(source);
     finish(ex, () => res.end());
     return;
   }
@@ -345,7 +352,7 @@ function streamSized(ex: Exchange, source: Readable, totalSize: number): void {
     const [ok, finished] = tryEnd(chunk);
     if (finished) {
       markDone(ex);
-      source.destroy(); // anything beyond totalSize is not sent
+      discard(source); // anything beyond totalSize is not sent
       return;
     }
     if (ok) return;
@@ -357,7 +364,7 @@ function streamSized(ex: Exchange, source: Readable, totalSize: number): void {
       const [ok2, finished2] = tryEnd(pending.subarray(writeOffset - pendingOffset));
       if (finished2) {
         markDone(ex);
-        source.destroy();
+        discard(source);
       } else if (ok2) {
         pending = undefined;
         source.resume();

@@ -125,7 +125,8 @@ export async function listenMsg(
 export function connectMsg(url: string): MsgSocket {
   let ws: WebSocket;
   try {
-    ws = new WebSocket(url, {
+    // The Smap advertises intra-cluster networks as http:// URLs (as AIS); the stream is a WebSocket.
+    ws = new WebSocket(url.replace(/^http(s?):\/\//, 'ws$1://'), {
       perMessageDeflate: false,
       maxPayload: FRAME_SIZE_MAX_BYTES,
       handshakeTimeout: WS_HANDSHAKE_TIMEOUT_MS,

@@ -59,6 +59,7 @@ test('object show rows from HEAD headers, custom metadata repeated', () => {
     'ais-version': '3',
     'ais-custom-md': ['a=1', 'b=2'],
     'ais-location': 't[x]:mp[/m1]',
+    'ais-size': '1536',
   });
   assert.deepEqual(props.custom, { a: '1', b: '2' });
   assert.deepEqual(objectRows('ais://b/o', props, undefined), [
@@ -71,6 +72,7 @@ test('object show rows from HEAD headers, custom metadata repeated', () => {
   const all = objectRows('ais://b/o', props, 'all');
   assert.ok(all.some(([k, v]) => k === 'custom' && v === 'a=1, b=2'));
   assert.ok(all.some(([k, v]) => k === 'location' && v === 't[x]:mp[/m1]'));
+  assert.equal(all.filter(([k]) => k === 'size').length, 1);
   assert.deepEqual(objectRows('ais://b/o', props, 'size,version'), [['size', '1.50KiB'], ['version', '3']]);
 });
 

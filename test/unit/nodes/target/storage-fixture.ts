@@ -122,6 +122,12 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** The bytes of a GET result: small reads come back as one buffer, larger ones as a stream. */
+export async function readGot(got: { data?: Uint8Array; stream?: Readable }): Promise<Buffer> {
+  if (got.data) return Buffer.from(got.data);
+  return readAll(got.stream!);
+}
+
 export function patternBytes(n: number, salt = 0): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (i * 131 + salt * 7 + (i >>> 8)) & 0xff;

@@ -4,7 +4,7 @@ import { stat, unlink, writeFile } from 'node:fs/promises';
 import { ErrConflict, ErrInvalidObjName, ErrObjNotFound } from '../../../../protocol/errors.ts';
 import { cksumBuffer } from '../../../../runtime/cksum/cksum.ts';
 import { objPath } from '../../../../nodes/target/storage/layout.ts';
-import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readAll, workFiles } from './storage-fixture.ts';
+import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readAll, readGot, workFiles } from './storage-fixture.ts';
 
 test('PUT then HEAD and GET return the bytes and their metadata', async () => {
   const fx = await openFixture();
@@ -20,7 +20,7 @@ test('PUT then HEAD and GET return the bytes and their metadata', async () => {
 
     const got = await fx.storage.get(BCK, 'dir/sub/x.jpg');
     assert.equal(got.meta.cksumValue, meta.cksumValue);
-    assert.deepEqual(await readAll(got.stream), Buffer.from(data));
+    assert.deepEqual(await readGot(got), Buffer.from(data));
 
     // Open format: the object is a plain file at its layout path on exactly one mountpath.
     const fqn = fx.storage.fqn(BCK, 'dir/sub/x.jpg');
@@ -38,7 +38,7 @@ test('empty object, missing object, delete', async () => {
     const meta = await fx.storage.put(BCK, 'empty', bodyOf(''), { ...PUT_DEFAULTS, contentLength: 0 });
     assert.equal(meta.size, 0);
     assert.equal(meta.cksumValue, 'ef46db3751d8e999');
-    assert.equal((await readAll((await fx.storage.get(BCK, 'empty')).stream)).length, 0);
+    assert.equal((await readGot((await fx.storage.get(BCK, 'empty')))).length, 0);
 
     assert.equal(fx.storage.head(BCK, 'nope'), undefined);
     await assert.rejects(fx.storage.get(BCK, 'nope'), (e) => e instanceof ErrObjNotFound && e.status === 404);
@@ -61,12 +61,12 @@ test('a file/directory clash between names is a 409, and a freed directory name 
     await assert.rejects(fx.storage.put(BCK, 'f/g', bodyOf('fg'), PUT_DEFAULTS), (e) => e instanceof ErrConflict && e.status === 409);
     assert.equal(fx.storage.head(BCK, 'a'), undefined);
     assert.equal(fx.storage.head(BCK, 'f/g'), undefined);
-    assert.equal((await readAll((await fx.storage.get(BCK, 'f')).stream)).toString(), 'f');
+    assert.equal((await readGot((await fx.storage.get(BCK, 'f')))).toString(), 'f');
 
     // Deleting a/b leaves an empty directory "a", which must not block a PUT of "a".
     await fx.storage.delete(BCK, 'a/b');
     await fx.storage.put(BCK, 'a', bodyOf('now a file'), PUT_DEFAULTS);
-    assert.equal((await readAll((await fx.storage.get(BCK, 'a')).stream)).toString(), 'now a file');
+    assert.equal((await readGot((await fx.storage.get(BCK, 'a')))).toString(), 'now a file');
     assert.deepEqual(await workFiles(fx), []);
 
     // A clash only the filesystem knows about (orphan file under "c/"): still a 409, no crash.
@@ -141,7 +141,7 @@ test('concurrent PUTs of one name serialize: bytes and metadata always agree', a
     assert.deepEqual(metas.map((m) => Number(m.version)).sort((a, b) => a - b), Array.from({ length: N }, (_, i) => i + 1));
     const head = fx.storage.head(BCK, 'hot')!;
     assert.equal(head.version, String(N));
-    const bytes = await readAll((await fx.storage.get(BCK, 'hot')).stream);
+    const bytes = await readGot((await fx.storage.get(BCK, 'hot')));
     assert.equal(bytes.length, head.size);
     assert.equal(await cksumBuffer('xxhash2', bytes), head.cksumValue);
   } finally {
@@ -160,7 +160,7 @@ test('GET records atime lazily; flush persists it', async () => {
     const put = await fx.storage.put(BCK, 'o', bodyOf('x'), PUT_DEFAULTS);
     assert.equal(put.atimeNs, String(BigInt(nowMs) * 1_000_000n));
     nowMs += 5_000;
-    await readAll((await fx.storage.get(BCK, 'o')).stream);
+    await readGot((await fx.storage.get(BCK, 'o')));
     const want = String(BigInt(nowMs) * 1_000_000n);
     assert.equal(fx.storage.head(BCK, 'o')?.atimeNs, want);
     assert.equal(fx.storage.list(BCK, { limit: 10 })[0]?.meta.atimeNs, want);
@@ -180,7 +180,7 @@ test('an orphan file left by a crash between rename and index write is overwritt
     await writeFile(path, 'stale bytes');
     assert.equal(fx.storage.head(BCK, 'orphan'), undefined);
     await fx.storage.put(BCK, 'orphan', bodyOf('fresh'), PUT_DEFAULTS);
-    assert.equal((await readAll((await fx.storage.get(BCK, 'orphan')).stream)).toString(), 'fresh');
+    assert.equal((await readGot((await fx.storage.get(BCK, 'orphan')))).toString(), 'fresh');
   } finally {
     await fx.cleanup();
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrRangeNotSatisfiable } from '../../../../protocol/errors.ts';
-import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readAll } from './storage-fixture.ts';
+import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readGot } from './storage-fixture.ts';
 
 test('GET with an inclusive byte range returns exactly those bytes', async () => {
   const fx = await openFixture();
@@ -19,13 +19,13 @@ test('GET with an inclusive byte range returns exactly those bytes', async () =>
     for (const [start, end] of cases) {
       const got = await fx.storage.get(BCK, 'o', { start, end });
       assert.deepEqual(got.range, { start, end });
-      assert.deepEqual(await readAll(got.stream), data.subarray(start, end + 1), `${start}-${end}`);
+      assert.deepEqual(await readGot(got), data.subarray(start, end + 1), `${start}-${end}`);
       assert.equal(got.meta.size, data.length); // meta is the whole object's
     }
     // An end past the last byte is clamped, as HTTP ranges.
     const tail = await fx.storage.get(BCK, 'o', { start: 999_990, end: 5_000_000 });
     assert.deepEqual(tail.range, { start: 999_990, end: 999_999 });
-    assert.deepEqual(await readAll(tail.stream), data.subarray(999_990));
+    assert.deepEqual(await readGot(tail), data.subarray(999_990));
   } finally {
     await fx.cleanup();
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { workDir } from '../../../../nodes/target/storage/layout.ts';
-import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readAll, workFiles } from './storage-fixture.ts';
+import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readAll, readGot, workFiles } from './storage-fixture.ts';
 
 test('close and reopen: objects and metadata survive; leaked work files are removed', async () => {
   const fx = await openFixture();
@@ -31,7 +31,7 @@ test('close and reopen: objects and metadata survive; leaked work files are remo
     assert.deepEqual(await workFiles(fx, other), []);
     for (const [i, n] of names.entries()) {
       assert.deepEqual(s.head(BCK, n), metas.get(n), n);
-      const bytes = await readAll((await s.get(BCK, n)).stream);
+      const bytes = await readGot(await s.get(BCK, n));
       assert.equal(bytes.length, metas.get(n)!.size);
       if (i > 0) assert.deepEqual(bytes, Buffer.from(patternBytes(1000 + i, i)));
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BCK, bodyOf, openFixture, PUT_DEFAULTS, readAll } from './storage-fixture.ts';
+import { BCK, bodyOf, openFixture, PUT_DEFAULTS, readGot } from './storage-fixture.ts';
 
 test('with versioning each overwrite increments the version', async () => {
   const fx = await openFixture();
@@ -10,7 +10,7 @@ test('with versioning each overwrite increments the version', async () => {
       assert.equal(meta.version, String(v));
     }
     assert.equal(fx.storage.head(BCK, 'o')?.version, '4');
-    assert.equal((await readAll((await fx.storage.get(BCK, 'o')).stream)).toString(), 'v4');
+    assert.equal((await readGot((await fx.storage.get(BCK, 'o')))).toString(), 'v4');
     // Custom metadata updates do not make a new version.
     await fx.storage.setCustomMd(BCK, 'o', { a: 'b' }, false);
     assert.equal(fx.storage.head(BCK, 'o')?.version, '4');
