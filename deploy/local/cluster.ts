@@ -61,6 +61,14 @@ export interface SmapView {
   tmap: Record<string, unknown>;
 }
 
+/** `SHOAL_HTTP_ADAPTER=uws` runs every node's public API on the uWebSockets.js adapter. */
+function httpAdapterFromEnv(): 'node' | 'uws' {
+  const v = process.env.SHOAL_HTTP_ADAPTER;
+  if (v === undefined || v === '' || v === 'node') return 'node';
+  if (v === 'uws') return 'uws';
+  throw new Error(`SHOAL_HTTP_ADAPTER must be "node" or "uws", not "${v}"`);
+}
+
 async function freePort(): Promise<number> {
   const srv = createServer();
   srv.listen(0, '127.0.0.1');
@@ -122,7 +130,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       proxy: { primary_url: primaryUrl },
       ...(opts.features?.length ? { features: opts.features.join(',') } : {}),
       keepalive: { interval_ms: opts.keepaliveIntervalMs ?? 1000, factor: opts.keepaliveFactor ?? 3 },
-      http_adapter: opts.httpAdapter ?? 'node',
+      http_adapter: opts.httpAdapter ?? httpAdapterFromEnv(),
     };
     await mkdir(nodeDir, { recursive: true });
     const configPath = join(nodeDir, 'config.json');

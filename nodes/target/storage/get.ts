@@ -15,7 +15,7 @@ export interface ByteRange {
 }
 
 /** Objects (or ranges) up to this size are read in one call into one buffer, not streamed. */
-export const SMALL_READ_BYTES_MAX = 256 * 1024;
+export const SMALL_READ_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface GetResult {
   meta: ObjMeta;

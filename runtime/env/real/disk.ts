@@ -102,6 +102,20 @@ class LmdbIndex implements KvIndex {
   }
 }
 
+/** Reads up to this size are done synchronously (see readRange). */
+export const SYNC_READ_BYTES_MAX = 1024 * 1024 + 1;
+
+function readRangeSync(path: string, start: number, length: number): Uint8Array {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    const n = fs.readSync(fd, buf, 0, length, start);
+    return n === length ? buf : buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function realDisk(): Disk {
   let tmpSeq = 0; // unique temp names for writeFileAtomic within this process
 
@@ -127,8 +141,16 @@ export function realDisk(): Disk {
     },
 
     readRange(path: string, start: number, length: number): Promise<Uint8Array> {
-      // Callback fs, not FileHandle: three thread-pool hops (open, read, close) and no stream
-      // machinery — what small-object GETs need.
+      // Small reads run synchronously: a page-cache hit costs ~5 µs of CPU this way against ~40 µs
+      // through the thread pool (measured, docs/performance.md); a cold read blocks the loop for one
+      // disk read of at most SYNC_READ_BYTES_MAX. Larger reads take the pool.
+      if (length <= SYNC_READ_BYTES_MAX) {
+        try {
+          return Promise.resolve(readRangeSync(path, start, length));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
       return new Promise((resolve, reject) => {
         fs.open(path, 'r', (err, fd) => {
           if (err) return reject(err);
