@@ -50,6 +50,8 @@ export interface DirEntry {
 /** An open file for sequential writes (work files). */
 export interface WritableFile {
   write(data: Uint8Array): Promise<void>;
+  /** Writes the chunks in order, in as few calls as the OS allows (no concatenation copy). */
+  writev(chunks: Uint8Array[]): Promise<void>;
   /** fsync: data reaches stable storage (unsynced writes are what a sim crash loses). */
   sync(): Promise<void>;
   close(): Promise<void>;

@@ -13,7 +13,7 @@ import { errnoOf, mapFsError } from './fs-errors.ts';
 import { objPath, objUname, parentDir, validateObjPathName, workDir, workPath, WORK_FILE_RANDOM_BYTES, type BckRef } from './layout.ts';
 import { encodeLom, type ObjMeta } from './lom.ts';
 
-/** Small body chunks are coalesced into writes of at least this size (fewer syscalls). */
+/** Body chunks are gathered into one writev of at least this size (fewer syscalls, no copy). */
 export const WRITE_COALESCE_BYTES = 256 * 1024;
 /** Attempts to rename a work file into place (parent dir created / emptied meanwhile). */
 export const COMMIT_ATTEMPTS_MAX = 4;
@@ -154,11 +154,12 @@ async function receiveInto(
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
       if (pendingBytes === 0) return;
-      const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      const chunks = pending;
+      const bytes = pendingBytes;
       pending = [];
       pendingBytes = 0;
-      await file.write(data);
-      written += data.byteLength;
+      await file.writev(chunks);
+      written += bytes;
     };
     for await (const raw of body as AsyncIterable<Uint8Array | string>) {
       const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
