@@ -32,6 +32,8 @@ export interface BenchArgs {
   endpoint: string | undefined;
   json: string | undefined;
   bucket: string | undefined;
+  /** Same sync policy on both sides: the cluster's Fsync-PUT feature and fsync in the node baseline. */
+  fsync: boolean;
 }
 
 export class ArgError extends Error {
@@ -92,12 +94,12 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
   return text as T;
 }
 
-const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket'] as const;
+const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync'] as const;
 type Flag = (typeof FLAGS)[number];
 
 export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
        [--duration 10s] [--workers ${WORKERS_DEFAULT}] [--objects N] [--baseline node|nginx|all|none]
-       [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE]`;
+       [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE] [--fsync on|off]`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const raw = new Map<Flag, string>();
@@ -144,5 +146,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   if (bucket !== undefined && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(bucket)) {
     throw new ArgError(`--bucket "${bucket}" is not a valid bucket name`);
   }
-  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket };
+  const fsync = oneOf('fsync', raw.get('fsync') ?? 'off', ['on', 'off'] as const) === 'on';
+  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync };
 }

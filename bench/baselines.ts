@@ -24,8 +24,8 @@ export interface StartedServer {
 }
 
 /** Forks bench/object-server-main.ts: `baseline` serves root; `dev` adds a redirecting proxy port. */
-export async function startObjectServer(mode: 'baseline' | 'dev', root: string, cleanup: Cleanup): Promise<StartedServer> {
-  const child = fork(SERVER_MAIN, [mode, root], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startObjectServer(mode: 'baseline' | 'dev', root: string, cleanup: Cleanup, fsync = false): Promise<StartedServer> {
+  const child = fork(SERVER_MAIN, [mode, root, fsync ? 'fsync' : 'nofsync'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const stop = cleanup.addPid(`node ${mode} server`, child.pid!);
   try {
     const url = await new Promise<string>((resolve, reject) => {

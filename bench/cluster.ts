@@ -26,7 +26,7 @@ interface ClusterModule {
 
 const HARNESS_PATH = fileURLToPath(new URL('../deploy/local/cluster.ts', import.meta.url));
 
-export async function startCluster(dir: string, cleanup: Cleanup): Promise<LocalCluster> {
+export async function startCluster(dir: string, cleanup: Cleanup, features: string[] = []): Promise<LocalCluster> {
   try {
     await fsp.access(HARNESS_PATH);
   } catch {
@@ -35,7 +35,7 @@ export async function startCluster(dir: string, cleanup: Cleanup): Promise<Local
   // A computed specifier: the bench type-checks even before the harness exists.
   const mod = (await import(pathToFileURL(HARNESS_PATH).href)) as Partial<ClusterModule>;
   if (typeof mod.startLocalCluster !== 'function') throw new Error(`${HARNESS_PATH} has no startLocalCluster()`);
-  const cluster = await mod.startLocalCluster({ dir, targets: CLUSTER_TARGETS, mountpathsPerTarget: CLUSTER_MOUNTPATHS_PER_TARGET });
+  const cluster = await mod.startLocalCluster({ dir, targets: CLUSTER_TARGETS, mountpathsPerTarget: CLUSTER_MOUNTPATHS_PER_TARGET, features });
   cleanup.add('local cluster', async () => {
     await cluster.stop();
     // Belt and braces: whatever survived stop() is killed by its PID.

@@ -46,7 +46,7 @@ async function objectBench(args: BenchArgs, ctx: Ctx): Promise<void> {
   log(`shoal: ${op} for ${args.durationMs} ms`);
   results.push(await runLoad({ ...spec, target: 'shoal', baseUrl: ctx.baseUrl, expectContinue: true }, ctx.cleanup));
   if (wantNode) {
-    const server = await startObjectServer('baseline', baselineRoot!, ctx.cleanup);
+    const server = await startObjectServer('baseline', baselineRoot!, ctx.cleanup, args.fsync);
     log(`node baseline at ${server.url}`);
     try {
       // A plain server needs no redirect, so a plain client sends the body at once.
@@ -149,7 +149,7 @@ async function main(): Promise<number> {
     if (args.endpoint) baseUrl = args.endpoint.replace(/\/+$/, '');
     else {
       log('starting a local cluster (1 proxy, 3 targets × 2 mountpaths)');
-      cluster = await startCluster(path.join(tmp, 'cluster'), cleanup);
+      cluster = await startCluster(path.join(tmp, 'cluster'), cleanup, args.fsync ? ['Fsync-PUT'] : []);
       baseUrl = cluster.proxyUrl.replace(/\/+$/, '');
     }
     const report: BenchReport = {

@@ -7,7 +7,7 @@ export interface ObjectServerReady {
   url: string;
 }
 
-const [mode, root] = process.argv.slice(2);
+const [mode, root, fsyncArg] = process.argv.slice(2);
 if ((mode !== 'baseline' && mode !== 'dev') || !root) {
   process.stderr.write('usage: object-server-main.ts baseline|dev ROOT\n');
   process.exit(2);
@@ -15,7 +15,7 @@ if ((mode !== 'baseline' && mode !== 'dev') || !root) {
 
 process.on('disconnect', () => process.exit(0));
 
-const target = await listen(objectHandler(root, { buckets: mode === 'dev' }));
+const target = await listen(objectHandler(root, { buckets: mode === 'dev', fsync: fsyncArg === 'fsync' }));
 const targetUrl = `http://127.0.0.1:${portOf(target)}`;
 let url = targetUrl;
 if (mode === 'dev') {

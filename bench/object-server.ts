@@ -1,5 +1,5 @@
 // The plain-Node baseline: GET streams a file (fs.createReadStream), PUT streams to a work file,
-// fsyncs and renames (the cluster's default write policy). Files live at <root>/<url path>, so
+// fsyncs when asked (`--fsync on`, the cluster then runs with Fsync-PUT) and renames. Files live at <root>/<url path>, so
 // nginx with `root <root>` serves the very same files. In dev mode a second "proxy" port answers
 // 307 to this one and serves bucket create/list, to exercise the client without a cluster.
 import { randomBytes } from 'node:crypto';
@@ -52,7 +52,7 @@ async function serveGet(root: string, req: http.IncomingMessage, res: http.Serve
   await pipeline(fs.createReadStream(file), res);
 }
 
-async function servePut(root: string, req: http.IncomingMessage, res: http.ServerResponse, urlPath: string): Promise<void> {
+async function servePut(root: string, req: http.IncomingMessage, res: http.ServerResponse, urlPath: string, fsync: boolean): Promise<void> {
   const file = fileFor(root, urlPath);
   if (!file) return send(res, 400, 'bad path');
   const dir = path.dirname(file);
@@ -68,7 +68,7 @@ async function servePut(root: string, req: http.IncomingMessage, res: http.Serve
     }
     const expected = Number(req.headers['content-length'] ?? written);
     if (written !== expected) throw new Error(`short body: ${written} of ${expected}`);
-    await fh.sync();
+    if (fsync) await fh.sync();
   } catch (err) {
     await fh.close();
     await fsp.rm(work, { force: true });
@@ -134,14 +134,14 @@ function guard(fn: (req: http.IncomingMessage, res: http.ServerResponse) => Prom
   };
 }
 
-export function objectHandler(root: string, opts: { buckets: boolean }): Handler {
+export function objectHandler(root: string, opts: { buckets: boolean; fsync?: boolean }): Handler {
   return guard(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const bucketMatch = /^\/v1\/buckets\/([^/]+)$/.exec(url.pathname);
     if (opts.buckets && bucketMatch) return serveBucket(root, req, res, bucketMatch[1]!);
     if (!url.pathname.startsWith('/v1/objects/')) return send(res, 404, 'not found');
     if (req.method === 'GET' || req.method === 'HEAD') return serveGet(root, req, res, url.pathname);
-    if (req.method === 'PUT') return servePut(root, req, res, url.pathname);
+    if (req.method === 'PUT') return servePut(root, req, res, url.pathname, opts.fsync ?? false);
     send(res, 405, 'method not allowed');
   });
 }

@@ -39,6 +39,10 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+function withActor(env: Env, path: string): Env {
+  return { ...env, log: env.log.child({ actor: path }) };
+}
+
 export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, daemonId: string): Promise<RunningNode> {
   const hrw = await Hrw.create();
   const hn = cfg.host_net;
@@ -56,13 +60,15 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
     const mpaths = Object.keys(cfg.fspaths ?? {});
     if (mpaths.length === 0) throw new ErrInvalidArgument('a target needs at least one mountpath in "fspaths"');
     for (const mp of mpaths) await env.disk.mkdir(mp);
-    storage = await Storage.open(env, { mountpaths: mpaths, hrw });
+    storage = await Storage.open(withActor(env, `${daemonId}/root/storage`), { mountpaths: mpaths, hrw });
   }
   await env.disk.mkdir(cfg.confdir);
 
-  const ctrl = createMsgEndpoint(env, { nodeId: daemonId });
-  const data = createMsgEndpoint(env, { nodeId: daemonId });
-  const core = new NodeCore({ env, cfg, self, hrw, ctrl, data });
+  // Every log line carries the node id (from env.log) and the actor path of the service it came from.
+  const transportEnv = withActor(env, `${daemonId}/root/transport`);
+  const ctrl = createMsgEndpoint(transportEnv, { nodeId: daemonId });
+  const data = createMsgEndpoint(transportEnv, { nodeId: daemonId });
+  const core = new NodeCore({ env: withActor(env, `${daemonId}/root/cluster`), cfg, self, hrw, ctrl, data });
   const node = role === 'proxy' ? new ProxyNode(core) : new TargetNode(core, storage!);
 
   const bus = new InspectBus();

@@ -10,7 +10,8 @@ console.log(`Shoal is up: 1 proxy + 3 targets, data under ${cluster.dir}`);
 for (const n of cluster.nodes) console.log(`  ${n.role.padEnd(6)} ${n.id.padEnd(8)} ${n.publicUrl}  pid ${n.pid}`);
 console.log(`\nEndpoint: ${cluster.proxyUrl}\n`);
 console.log(`  export AIS_ENDPOINT=${cluster.proxyUrl}`);
-console.log('  npx shoal bucket create ais://demo && npx shoal put README.md ais://demo/readme && npx shoal ls ais://demo');
+console.log('  alias shoal="node $PWD/cli/bin.js"');
+console.log('  shoal bucket create ais://demo && shoal put README.md ais://demo/readme && shoal ls ais://demo');
 console.log('\nCtrl-C stops all nodes.');
 
 let stopping = false;

@@ -45,10 +45,11 @@ test('full option set, both spellings', () => {
   const a = parseArgs([
     '--op', 'put', '--size=1MiB', '--concurrency', '32', '--duration', '5s', '--workers', '2',
     '--objects', '50', '--baseline', 'node', '--endpoint', 'http://127.0.0.1:8080', '--json', '/tmp/x.json', '--bucket', 'b1',
+    '--fsync', 'on',
   ]);
   assert.deepEqual(a, {
     op: 'put', sizeBytes: 1024 ** 2, concurrency: 32, durationMs: 5000, workers: 2, objects: 50,
-    baseline: 'node', endpoint: 'http://127.0.0.1:8080', json: '/tmp/x.json', bucket: 'b1',
+    baseline: 'node', endpoint: 'http://127.0.0.1:8080', json: '/tmp/x.json', bucket: 'b1', fsync: true,
   });
 });
 
