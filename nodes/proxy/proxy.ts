@@ -6,15 +6,16 @@ import { Act, Hdr, What } from '../../protocol/apc.ts';
 import { bmdBuckets, bmdGet, defaultBprops } from '../../protocol/bmd.ts';
 import { FEATURE_REVERSE_PROXY, parseFeatures, featureNames } from '../../protocol/feat.ts';
 import {
-  ErrBadActMsg, ErrBckNotFound, ErrInvalidArgument, ErrMethodNotAllowed, ErrNoTargets, ErrNotFound, ErrNotReady,
+  ErrBadActMsg, ErrBckNotFound, ErrInvalidArgument, ErrMethodNotAllowed, ErrNoTargets, ErrNotFound,
 } from '../../protocol/errors.ts';
 import type { JoinRequest } from '../../protocol/intra.ts';
 import { validateBckName, validateObjName } from '../../protocol/names.ts';
 import { NodeCore } from '../common/node-core.ts';
-import { apiItems, errorResponse, jsonResponse, objNameFrom, providerOf, readBody, readJson, textResponse } from '../common/http.ts';
+import { jsonResponse, objNameFrom, providerOf, readBody, readJson, textResponse } from '../common/http.ts';
 import { parseActMsg, unknownAction, type ActMsg } from '../common/actmsg.ts';
 import { redirectResponse, redirectUrl, relay } from '../common/redirect.ts';
-import { daemonWhat, health } from '../common/node-info.ts';
+import { daemonWhat } from '../common/node-info.ts';
+import { serveV1 } from '../common/frontend.ts';
 import { targetCandidates } from '../cluster/smap.ts';
 import { parseBpropsToSet, mergeBprops } from '../cluster/bprops.ts';
 import { bckUname } from '../../protocol/bmd.ts';
@@ -56,20 +57,10 @@ export class ProxyNode {
     this.core.stop();
   }
 
-  readonly handle = async (req: HttpRequest): Promise<HttpResponse> => {
-    try {
-      return await this.#route(req);
-    } catch (e) {
-      return errorResponse(e, req, this.core.id);
-    }
-  };
+  readonly handle = (req: HttpRequest): Promise<HttpResponse> =>
+    serveV1(this.core, req, () => this.#ready, (resource, items) => this.#route(req, resource, items));
 
-  async #route(req: HttpRequest): Promise<HttpResponse> {
-    const items = apiItems(req.rawPath);
-    if (items[0] !== 'v1') throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
-    const resource = items[1] ?? '';
-    if (resource === 'health') return health(this.core, req, this.#ready);
-    if (!this.#ready) throw new ErrNotReady(`proxy ${this.core.id} is starting up`);
+  async #route(req: HttpRequest, resource: string, items: string[]): Promise<HttpResponse> {
     switch (resource) {
       case 'buckets':
         return this.#buckets(req, items);

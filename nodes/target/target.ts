@@ -3,12 +3,13 @@
 import type { HttpRequest, HttpResponse } from '../../runtime/http/types.ts';
 import { What } from '../../protocol/apc.ts';
 import { bmdGet } from '../../protocol/bmd.ts';
-import { ErrBckNotFound, ErrConflict, ErrNotFound, ErrNotReady } from '../../protocol/errors.ts';
+import { ErrBckNotFound, ErrConflict, ErrNotFound } from '../../protocol/errors.ts';
 import { Msg, type LsoPageRequest, type TxnBeginBody, type TxnEndBody } from '../../protocol/intra.ts';
 import { validateBckName, validateObjName } from '../../protocol/names.ts';
 import type { NodeCore } from '../common/node-core.ts';
-import { apiItems, errorResponse, objNameFrom, providerOf } from '../common/http.ts';
-import { daemonWhat, health } from '../common/node-info.ts';
+import { objNameFrom, providerOf } from '../common/http.ts';
+import { daemonWhat } from '../common/node-info.ts';
+import { serveV1 } from '../common/frontend.ts';
 import type { Storage } from './storage/storage.ts';
 import { TargetTxns } from './txn.ts';
 import { lsoPage } from './lso.ts';
@@ -47,20 +48,11 @@ export class TargetNode {
     this.core.stop();
   }
 
-  readonly handle = async (req: HttpRequest): Promise<HttpResponse> => {
-    try {
-      return await this.#route(req);
-    } catch (e) {
-      return errorResponse(e, req, this.core.id);
-    }
-  };
+  /** Ready once joined and while in the cluster map (a target dropped from it re-joins first). */
+  readonly handle = (req: HttpRequest): Promise<HttpResponse> =>
+    serveV1(this.core, req, () => this.#ready && this.core.inSmap(), (resource, items) => this.#route(req, resource, items));
 
-  async #route(req: HttpRequest): Promise<HttpResponse> {
-    const items = apiItems(req.rawPath);
-    if (items[0] !== 'v1') throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
-    const resource = items[1] ?? '';
-    if (resource === 'health') return health(this.core, req, this.#ready && this.core.inSmap());
-    if (!this.#ready) throw new ErrNotReady(`target ${this.core.id} is starting up`);
+  async #route(req: HttpRequest, resource: string, items: string[]): Promise<HttpResponse> {
     switch (resource) {
       case 'objects':
         return this.#objects(req, items);

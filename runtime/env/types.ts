@@ -1,7 +1,7 @@
 // The Env is the only door from runtime/, actors/ and nodes/ to the world: time, timers, randomness,
 // sockets and files. Production binds it to the real thing (runtime/env/real); sim/ binds it to a
 // virtual clock, a seeded PRNG, a simulated network and in-memory disks.
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { HttpHandler, HttpServerOptions } from '../http/types.ts';
 
 export interface Clock {
