@@ -1,7 +1,7 @@
 // Command-line parsing for `npm run bench`: sizes (4KiB), durations (10s) and the option set,
 // validated up front so a bad flag fails before any process is started.
 
-export const OPS = ['put', 'get', 'mixed', 'rss', 'list'] as const;
+export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool'] as const;
 export type BenchOp = (typeof OPS)[number];
 export const BASELINES = ['node', 'nginx', 'all', 'none'] as const;
 export type BaselineChoice = (typeof BASELINES)[number];

@@ -11,6 +11,7 @@ import { nodesPeakRss, startCluster, type LocalCluster, type NodeRss } from './c
 import { HttpClient } from './http-client.ts';
 import { fillBucket, LIST_PASSES, listAll, readdirBaseline, type ListPass } from './list.ts';
 import { runLoad, type LoadResult } from './load.ts';
+import { poolBench } from './pool.ts';
 import { createBucket, preloadObjects } from './preload.ts';
 import { listTable, loadRatios, loadTable, rssTable } from './report.ts';
 import { RSS_BUDGET_MIB, runRss, type RssRun } from './rss.ts';
@@ -143,6 +144,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  if (args.op === 'pool') return poolBench(args); // no cluster: CPU work on one box
   const cleanup = new Cleanup();
   cleanup.installSignalHandlers();
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'shoal-bench-'));

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { Hrw } from '../nodes/cluster/hrw.ts';
 import { Storage } from '../nodes/target/storage/storage.ts';
 import { realDisk } from '../runtime/env/real/disk.ts';
+import { inlineWorkers } from '../runtime/env/real/workers.ts';
 import type { Env, Logger } from '../runtime/env/types.ts';
 
 const NAMES_DEFAULT = 100_000;
@@ -51,6 +52,7 @@ const env: Env = {
     },
   },
   log: nop,
+  workers: inlineWorkers(),
 };
 
 function objName(i: number): string {

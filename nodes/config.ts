@@ -32,6 +32,8 @@ export interface NodeConfig {
   };
   /** `node` (default) or `uws`: the HTTP server adapter for the public network. */
   http_adapter?: 'node' | 'uws';
+  /** Allow test-only job kinds (e.g. `test-fail`, a job whose work throws). Never in production. */
+  test_jobs?: boolean;
 }
 
 const schema: JSONSchemaType<NodeConfig> = {
@@ -73,6 +75,7 @@ const schema: JSONSchemaType<NodeConfig> = {
       },
     },
     http_adapter: { type: 'string', nullable: true, enum: ['node', 'uws'] },
+    test_jobs: { type: 'boolean', nullable: true },
   },
 };
 

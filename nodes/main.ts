@@ -8,6 +8,7 @@ import { realRandom } from '../runtime/env/real/random.ts';
 import { realNet } from '../runtime/env/real/net.ts';
 import { createLogger } from '../runtime/env/real/logger.ts';
 import { closeHttpClient } from '../runtime/env/real/http-client.ts';
+import { createRealWorkers } from '../runtime/env/real/workers.ts';
 import type { Env } from '../runtime/env/types.ts';
 import { parseNodeConfig } from './config.ts';
 import { startNode } from './node.ts';
@@ -41,6 +42,7 @@ async function main(): Promise<number> {
     disk,
     net: realNet({ httpAdapter: cfg.http_adapter ?? 'node' }),
     log,
+    workers: createRealWorkers(),
   };
   const node = await startNode(env, cfg, role, daemonId);
   console.log(`${role} ${daemonId} listening on ${cfg.host_net.hostname}:${cfg.host_net.port}`);
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
     }, SHUTDOWN_TIMEOUT_MS);
     await node.stop();
     await closeHttpClient();
+    await env.workers.close();
     realTimers().clearTimeout(force);
     await log.flush();
     process.exit(0);

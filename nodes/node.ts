@@ -20,6 +20,7 @@ import { ProxyNode } from './proxy/proxy.ts';
 import { TargetNode } from './target/target.ts';
 import { Storage } from './target/storage/storage.ts';
 import { ErrInvalidArgument } from '../protocol/errors.ts';
+import { JobRegistry } from '../actors/xact/registry.ts';
 
 /** Long uploads must not be cut by node:http's 300 s default; idle keep-alive as AIS (idle_conn_time). */
 export const HTTP_SERVER_OPTIONS: HttpServerOptions = {
@@ -69,7 +70,8 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
   const ctrl = createMsgEndpoint(transportEnv, { nodeId: daemonId });
   const data = createMsgEndpoint(transportEnv, { nodeId: daemonId });
   const core = new NodeCore({ env: withActor(env, `${daemonId}/root/cluster`), cfg, self, hrw, ctrl, data });
-  const node = role === 'proxy' ? new ProxyNode(core) : new TargetNode(core, storage!);
+  const jobs = new JobRegistry(withActor(env, `${daemonId}/root/jobs`));
+  const node = role === 'proxy' ? new ProxyNode(core) : new TargetNode(core, storage!, jobs);
 
   const bus = new InspectBus();
   const root = new Supervisor(rootContext(env, daemonId, bus), {
@@ -113,8 +115,11 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
   await root.startChild({
     id: 'jobs',
     restart: 'permanent',
-    start: async (ctx) =>
-      new Supervisor(ctx, { strategy: 'one-for-one', intensity: { restartsMax: 100, windowMs: 60_000 }, backoff: { initialMs: 100, maxMs: 5_000 } }),
+    start: async (ctx) => {
+      const sup = new Supervisor(ctx, { strategy: 'one-for-one', intensity: { restartsMax: 100, windowMs: 60_000 }, backoff: { initialMs: 100, maxMs: 5_000 } });
+      jobs.attach(sup); // again after every restart of the jobs supervisor
+      return sup;
+    },
   });
 
   return {

@@ -84,3 +84,41 @@ export interface LsoPageResponse {
   /** The target may have more names after the last entry. */
   more: boolean;
 }
+
+// ---- xactions (issue 3) ----------------------------------------------------------------------
+
+export const XactMsg = {
+  start: 'xact.start',
+  abort: 'xact.abort',
+  query: 'xact.query',
+  /** Target → the proxy that started the job: it reached a final state (AIS IC notification). */
+  done: 'xact.done',
+} as const;
+
+export interface XactStartBody {
+  id: string;
+  kind: string;
+  bck?: BckRefWire;
+  /** Kind-specific message (ListRange/EvdMsg, BsummCtrlMsg). */
+  value?: unknown;
+}
+export interface XactAbortBody {
+  id?: string;
+  kind?: string;
+  reason: string;
+}
+export interface XactAbortResponse {
+  aborted: string[];
+}
+export interface XactQueryBody {
+  id?: string;
+  kind?: string;
+  bck?: BckRefWire;
+  onlyRunning?: boolean;
+}
+export interface XactDoneBody {
+  id: string;
+  node: string;
+  /** The job's final Snap (protocol/xact.ts), as JSON. */
+  snap: unknown;
+}

@@ -29,6 +29,8 @@ export interface LocalClusterOptions {
   keepaliveIntervalMs?: number;
   keepaliveFactor?: number;
   logLevel?: string;
+  /** Allow test-only job kinds (integration tests of job failure). */
+  testJobs?: boolean;
 }
 
 export interface LocalNode {
@@ -131,6 +133,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       ...(opts.features?.length ? { features: opts.features.join(',') } : {}),
       keepalive: { interval_ms: opts.keepaliveIntervalMs ?? 1000, factor: opts.keepaliveFactor ?? 3 },
       http_adapter: opts.httpAdapter ?? httpAdapterFromEnv(),
+      ...(opts.testJobs ? { test_jobs: true } : {}),
     };
     await mkdir(nodeDir, { recursive: true });
     const configPath = join(nodeDir, 'config.json');

@@ -22,17 +22,21 @@ import { bckUname } from '../../protocol/bmd.ts';
 import { Primary } from './primary.ts';
 import { BucketControl } from './buckets.ts';
 import { listObjects, listResponse, parseLsoMsg } from './list.ts';
+import { ProxyXacts } from './xact.ts';
+import { BckJobAct, bucketListRange, bucketSummary, clusterXactAction, clusterXactQuery, isXactAction, isXactWhat } from './xact-api.ts';
 
 export class ProxyNode {
   readonly core: NodeCore;
   readonly primary: Primary;
   readonly buckets: BucketControl;
+  readonly xacts: ProxyXacts;
   #ready = false;
 
   constructor(core: NodeCore) {
     this.core = core;
     this.primary = new Primary(core);
     this.buckets = new BucketControl(core, this.primary);
+    this.xacts = new ProxyXacts(core);
   }
 
   /** Primary: build/resume metadata and start keepalives. Others: join the primary. */
@@ -40,6 +44,7 @@ export class ProxyNode {
     const { core } = this;
     await core.owner.load();
     core.registerMemberHandlers();
+    this.xacts.register();
     const selfUrl = core.self.public_net.direct_url;
     if (sameUrl(selfUrl, core.cfg.proxy.primary_url)) {
       await this.primary.init();
@@ -102,6 +107,10 @@ export class ProxyNode {
       }
       case 'GET': {
         const msg = parseActMsg(await readJson(req));
+        if (msg.action === BckJobAct.summaryBck) {
+          this.#bprops(bck);
+          return bucketSummary(this.xacts, bck, msg.value);
+        }
         if (msg.action !== Act.list) unknownAction(msg, 'GET /v1/buckets/<bucket>');
         this.#bprops(bck);
         const lso = parseLsoMsg(msg.value);
@@ -113,6 +122,11 @@ export class ProxyNode {
       case 'DELETE':
       case 'PATCH': {
         const raw = await readBody(req);
+        const jobMsg = req.method === 'DELETE' && raw.length > 0 ? parseActMsg(parseJson(raw)) : undefined;
+        if (jobMsg && (jobMsg.action === BckJobAct.deleteListRange || jobMsg.action === BckJobAct.evictListRange)) {
+          this.#bprops(bck);
+          return bucketListRange(this.xacts, bck, jobMsg); // any proxy runs jobs (and is their IC)
+        }
         if (!this.core.isPrimary()) return relay(this.core.env, req, this.#primaryUrl(req), raw);
         const msg = parseActMsg(raw.length === 0 ? undefined : parseJson(raw));
         return this.#bucketAction(req.method, bck, msg);
@@ -194,6 +208,7 @@ export class ProxyNode {
         case What.targetIPs:
           return textResponse(200, Object.values(this.core.owner.smap!.tmap).map((t) => t.public_net.node_ip_addr).join(','));
         default:
+          if (isXactWhat(what)) return clusterXactQuery(this.xacts, what, await readJson(req));
           throw new ErrInvalidArgument(`invalid GET /v1/cluster request: unrecognized what=${what}`);
       }
     }
@@ -205,6 +220,10 @@ export class ProxyNode {
     }
     if (req.method === 'PUT' && (sub === 'set-config' || sub === '')) {
       const raw = await readBody(req);
+      if (sub === '' && raw.length > 0) {
+        const msg = parseActMsg(parseJson(raw));
+        if (isXactAction(msg.action)) return clusterXactAction(this.xacts, msg);
+      }
       if (!this.core.isPrimary()) return relay(this.core.env, req, this.#primaryUrl(req), raw);
       return this.#setConfig(req, sub, raw);
     }

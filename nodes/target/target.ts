@@ -13,18 +13,22 @@ import { serveV1 } from '../common/frontend.ts';
 import type { Storage } from './storage/storage.ts';
 import { TargetTxns } from './txn.ts';
 import { lsoPage } from './lso.ts';
+import { TargetXacts } from './xact.ts';
+import type { JobRegistry } from '../../actors/xact/registry.ts';
 import { deleteObject, getObject, headObject, objectMethod, patchObject, putObject, type ObjectCtx } from './objects.ts';
 
 export class TargetNode {
   readonly core: NodeCore;
   readonly storage: Storage;
   readonly txns: TargetTxns;
+  readonly xacts: TargetXacts;
   #ready = false;
 
-  constructor(core: NodeCore, storage: Storage) {
+  constructor(core: NodeCore, storage: Storage, jobs: JobRegistry) {
     this.core = core;
     this.storage = storage;
     this.txns = new TargetTxns(core.env, storage, () => core.owner.bmd);
+    this.xacts = new TargetXacts(core, jobs, storage);
   }
 
   async start(): Promise<void> {
@@ -38,6 +42,7 @@ export class TargetNode {
     core.ctrl.handle(Msg.txnCommit, async (b) => this.txns.commit(b as TxnEndBody));
     core.ctrl.handle(Msg.txnAbort, async (b) => this.txns.abort(b as TxnEndBody));
     core.ctrl.handle(Msg.lsoPage, async (b) => lsoPage(this.storage, b as LsoPageRequest, `t[${core.id}]`));
+    this.xacts.register();
     await core.join();
     core.startWatchdog();
     this.#ready = true;

@@ -3,6 +3,7 @@
 // virtual clock, a seeded PRNG, a simulated network and in-memory disks.
 import type { Readable } from 'node:stream';
 import type { HttpHandler, HttpServerOptions } from '../http/types.ts';
+import type { CksumType } from '../../protocol/apc.ts';
 
 export interface Clock {
   /** Milliseconds from an arbitrary origin; never goes backwards. Use for durations. */
@@ -140,6 +141,32 @@ export interface Logger {
   child(bindings: Record<string, string | number>): Logger;
 }
 
+/** Compression codecs of `Workers`: gzip (zlib) and lz4 (LZ4 frame format, readable by the `lz4` CLI). */
+export type WorkerCodec = 'gzip' | 'lz4';
+
+/** Per-call options of `Workers`. */
+export interface WorkerCallOptions {
+  /**
+   * The caller gives up `data`: it may be transferred to a pool thread and read as detached
+   * (length 0) afterwards. Without it a large buffer is copied once before the hop.
+   */
+  transfer?: boolean;
+}
+
+/**
+ * CPU-heavy work on whole buffers, off the event loop when that pays (the real binding runs small
+ * buffers inline; the fake one always runs inline).
+ */
+export interface Workers {
+  /** Checksum of a buffer (md5, sha256, sha512 go to the pool; xxhash/crc32c stay inline, faster than a hop). */
+  cksum(type: CksumType, data: Uint8Array, opts?: WorkerCallOptions): Promise<string>;
+  compress(codec: WorkerCodec, data: Uint8Array, opts?: WorkerCallOptions): Promise<Uint8Array>;
+  /** gzip: any gzip stream; lz4: frames written by `compress` (independent blocks, content size). */
+  decompress(codec: WorkerCodec, data: Uint8Array, opts?: WorkerCallOptions): Promise<Uint8Array>;
+  /** Stops the threads; calls after close reject. */
+  close(): Promise<void>;
+}
+
 export interface Env {
   readonly nodeId: string;
   readonly clock: Clock;
@@ -148,4 +175,5 @@ export interface Env {
   readonly disk: Disk;
   readonly net: Net;
   readonly log: Logger;
+  readonly workers: Workers;
 }

@@ -2,6 +2,7 @@
 // a seeded PRNG, a capturing logger, and disk/net that throw unless the test plugs its own in.
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { Clock, Disk, Env, Logger, Net, Random, TimerHandle, Timers } from '../../runtime/env/types.ts';
+import { inlineWorkers } from '../../runtime/env/real/workers.ts';
 
 /** advance() refuses to run more timers than this in one call (a zero-delay timer loop is a bug). */
 export const FAKE_TIMERS_PER_ADVANCE_MAX = 1_000_000;
@@ -181,6 +182,7 @@ export function fakeEnv(opts: FakeEnvOptions = {}): FakeEnv {
     disk: opts.disk ?? unavailable<Disk>('disk'),
     net: opts.net ?? unavailable<Net>('net'),
     log: opts.log ?? capture,
+    workers: inlineWorkers(), // computes inline: deterministic, no threads
     logLines: capture.lines,
     advance: (ms) => timers.advance(ms),
   };

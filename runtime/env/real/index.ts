@@ -6,6 +6,7 @@ import { realRandom } from './random.ts';
 import { realDisk } from './disk.ts';
 import { realNet } from './net.ts';
 import { createLogger } from './logger.ts';
+import { createRealWorkers } from './workers.ts';
 
 export interface RealEnvOptions {
   nodeId: string;
@@ -23,5 +24,6 @@ export function createRealEnv(opts: RealEnvOptions): Env {
     disk: realDisk(),
     net: realNet({ httpAdapter: opts.httpAdapter ?? 'node' }),
     log: createLogger({ nodeId: opts.nodeId, level: opts.logLevel, destination: opts.logFile }),
+    workers: createRealWorkers(), // threads start on first offload; the owner closes env.workers
   };
 }

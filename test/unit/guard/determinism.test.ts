@@ -19,6 +19,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\b(randomBytes|randomUUID|randomInt|getRandomValues)\s*\(/, 'crypto randomness — use env.random'],
   [/from\s+['"](node:)?(fs|fs\/promises|net|http|https|http2|dgram|dns|tls|child_process|worker_threads)['"]/, 'direct I/O module — use env.disk / env.net'],
   [/from\s+['"](ws|undici|lmdb|@trufflesuite\/uws-js-unofficial)['"]/, 'socket/file library — use env.net / env.disk'],
+  [/from\s+['"]piscina['"]/, 'thread pool — use env.workers'],
   [/\bimport\s*\(\s*['"](node:)?(fs|net|http)['"]/, 'dynamic import of an I/O module'],
 ];
 

@@ -8,6 +8,7 @@ import { Hrw } from '../../../../nodes/cluster/hrw.ts';
 import { workDir } from '../../../../nodes/target/storage/layout.ts';
 import { Storage } from '../../../../nodes/target/storage/storage.ts';
 import { realDisk } from '../../../../runtime/env/real/disk.ts';
+import { inlineWorkers } from '../../../../runtime/env/real/workers.ts';
 import type { Env, Logger, Net, Random, TimerHandle, Timers } from '../../../../runtime/env/types.ts';
 
 export function seededRandom(seed: number): Random {
@@ -70,6 +71,7 @@ export function testEnv(seed = 1): Env {
     disk: realDisk(),
     net: noNet,
     log: nopLogger,
+    workers: inlineWorkers(),
   };
 }
 

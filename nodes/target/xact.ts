@@ -1,0 +1,88 @@
+// The target's side of xactions: start the local job actor for a cluster-wide id, abort, answer
+// snapshot queries, and notify the starting proxy when the job ends (AIS IC notifications).
+import { ErrInvalidArgument, ErrUnknownAction } from '../../protocol/errors.ts';
+import {
+  XactMsg, type BckRefWire, type XactAbortBody, type XactAbortResponse, type XactDoneBody, type XactQueryBody, type XactStartBody,
+} from '../../protocol/intra.ts';
+import { jobKindOf, type Snap } from '../../protocol/xact.ts';
+import { bckUname } from '../../protocol/bmd.ts';
+import type { JobRegistry } from '../../actors/xact/registry.ts';
+import type { JobWork } from '../../actors/xact/machine.ts';
+import type { JobStore } from '../../actors/xact/store.ts';
+import { summaryWork } from '../../actors/summary-bck/work.ts';
+import { listRangeWork, type ListRange } from '../../actors/listrange/work.ts';
+import { testFailWork } from '../../actors/test-fail/work.ts';
+import { targetCandidates } from '../cluster/smap.ts';
+import type { NodeCore } from '../common/node-core.ts';
+
+export class TargetXacts {
+  readonly #core: NodeCore;
+  readonly #jobs: JobRegistry;
+  readonly #store: JobStore;
+
+  constructor(core: NodeCore, jobs: JobRegistry, store: JobStore) {
+    this.#core = core;
+    this.#jobs = jobs;
+    this.#store = store;
+  }
+
+  register(): void {
+    const { ctrl } = this.#core;
+    ctrl.handle(XactMsg.start, async (b, from) => this.#start(b as XactStartBody, from));
+    ctrl.handle(XactMsg.abort, async (b): Promise<XactAbortResponse> => this.#abort(b as XactAbortBody));
+    ctrl.handle(XactMsg.query, async (b): Promise<Snap[]> => {
+      const q = b as XactQueryBody;
+      return this.#jobs.snaps({ id: q.id, kind: q.kind, bck: q.bck, onlyRunning: q.onlyRunning });
+    });
+  }
+
+  async #start(b: XactStartBody, from: string): Promise<{ id: string }> {
+    const work = this.#work(b);
+    await this.#jobs.start({ id: b.id, kind: b.kind, bck: b.bck, work, onFinal: (snap) => this.#notify(from, snap) });
+    return { id: b.id };
+  }
+
+  #abort(b: XactAbortBody): XactAbortResponse {
+    const ids = b.id ? [b.id] : this.#jobs.runningIds(b.kind);
+    return { aborted: ids.filter((id) => this.#jobs.abort(id, b.reason)) };
+  }
+
+  #work(b: XactStartBody): JobWork {
+    const kind = jobKindOf(b.kind);
+    const value = (b.value ?? {}) as Record<string, unknown>;
+    switch (kind) {
+      case 'summary-bck':
+        return summaryWork(this.#store, this.#bck(b), typeof value.prefix === 'string' ? value.prefix : '');
+      case 'delete-listrange':
+      case 'evict-listrange': {
+        const bck = this.#bck(b);
+        const self = this.#core.id;
+        const owns = (objName: string) => {
+          const smap = this.#core.owner.smap;
+          return smap !== undefined && this.#core.hrw.select(targetCandidates(smap), bckUname(bck.provider, bck.name) + objName)?.node.daemon_id === self;
+        };
+        return listRangeWork({ store: this.#store, bck, owns }, value as ListRange);
+      }
+      case 'test-fail':
+        return testFailWork();
+      default:
+        throw new ErrUnknownAction(`unknown xaction kind "${b.kind}"`);
+    }
+  }
+
+  #bck(b: XactStartBody): BckRefWire {
+    if (!b.bck) throw new ErrInvalidArgument(`${b.kind}: missing bucket`);
+    return b.bck;
+  }
+
+  #notify(proxyId: string, snap: Snap): void {
+    const proxy = this.#core.owner.smap?.pmap[proxyId];
+    if (proxy === undefined) return; // the starting proxy left; status falls back to querying targets
+    const body: XactDoneBody = { id: snap.id, node: this.#core.id, snap };
+    try {
+      this.#core.ctrl.notify(proxy.intra_control_net.direct_url, XactMsg.done, body);
+    } catch (err) {
+      this.#core.env.log.warn({ err, id: snap.id }, 'xact.done notification failed');
+    }
+  }
+}
