@@ -6,7 +6,7 @@ import {
   XactMsg, type BckRefWire, type XactAbortBody, type XactAbortResponse, type XactDoneBody, type XactQueryBody, type XactStartBody,
 } from '../../protocol/intra.ts';
 import { activeTargets, type Snode } from '../../protocol/smap.ts';
-import { countersOf, jobKindOf, JOB_TABLE, xidFrom, XID_LENGTH, ZERO_COUNTERS, type Counters, type JobKind, type Snap, type XactStatus } from '../../protocol/xact.ts';
+import { countersOf, jobKindOf, JOB_TABLE, xidFrom, XID_LENGTH, ZERO_COUNTERS, type Counters, type JobDescriptor, type JobKind, type Snap, type XactStatus } from '../../protocol/xact.ts';
 import type { NodeCore } from '../common/node-core.ts';
 
 export const XACT_REQUEST_TIMEOUT_MS = 30_000;
@@ -51,7 +51,7 @@ export class ProxyXacts {
   /** Starts the job on every active target and returns its id; a target that refuses aborts it everywhere. */
   async start(kind: JobKind, bck: BckRefWire | undefined, value?: unknown): Promise<string> {
     const { ctrl, env } = this.#core;
-    const desc: { testOnly?: boolean } = JOB_TABLE[kind];
+    const desc: JobDescriptor = JOB_TABLE[kind];
     if (desc.testOnly && !this.#core.cfg.test_jobs) throw new ErrInvalidArgument(`unknown xaction kind "${kind}"`);
     const targets = this.#targets();
     const id = xidFrom(env.random.bytes(XID_LENGTH));

@@ -148,3 +148,15 @@ test('Ais-Checksum-Type: bogus → 400', async () => {
   const { res: g } = await getObj(c.proxyUrl, BCK, obj);
   assert.equal(g.status, 404, 'not stored');
 });
+
+test('a test-only job kind is refused unless the proxy config allows test jobs → 400', async () => {
+  const res = await fetch(`${c.proxyUrl}/v1/cluster`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'start', value: { Kind: 'test-fail' } }),
+  });
+  assert.equal(res.status, 400);
+  const err = parseAisError(await res.text());
+  assert.equal(err.tcode, 'ErrInvalidArgument');
+  assert.match(err.message, /unknown xaction kind "test-fail"/);
+});
