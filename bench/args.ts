@@ -1,7 +1,7 @@
 // Command-line parsing for `npm run bench`: sizes (4KiB), durations (10s) and the option set,
 // validated up front so a bad flag fails before any process is started.
 
-export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool'] as const;
+export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy'] as const;
 export type BenchOp = (typeof OPS)[number];
 export const BASELINES = ['node', 'nginx', 'all', 'none'] as const;
 export type BaselineChoice = (typeof BASELINES)[number];
@@ -97,7 +97,7 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
 const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync'] as const;
 type Flag = (typeof FLAGS)[number];
 
-export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
+export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
        [--duration 10s] [--workers ${WORKERS_DEFAULT}] [--objects N] [--baseline node|nginx|all|none]
        [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE] [--fsync on|off]`;
 

@@ -12,6 +12,7 @@ import { HttpClient } from './http-client.ts';
 import { fillBucket, LIST_PASSES, listAll, readdirBaseline, type ListPass } from './list.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { poolBench } from './pool.ts';
+import { copyBench, copyTable } from './copy.ts';
 import { createBucket, preloadObjects } from './preload.ts';
 import { listTable, loadRatios, loadTable, rssTable } from './report.ts';
 import { RSS_BUDGET_MIB, runRss, type RssRun } from './rss.ts';
@@ -173,7 +174,10 @@ async function main(): Promise<number> {
       `op=${args.op} size=${args.sizeBytes}B concurrency=${args.concurrency} workers=${args.workers} duration=${args.durationMs}ms ` +
         `objects=${args.objects} endpoint=${baseUrl} cpus=${os.cpus().length} node=${process.version}`,
     );
-    if (args.op === 'list') await listBench(args, ctx);
+    if (args.op === 'copy') {
+      const rs = await copyBench({ client, baseUrl, bucket, objects: args.objects, sizeBytes: args.sizeBytes, tmp });
+      console.log(`\ncopy-bck vs cp -r:\n${copyTable(rs)}`);
+    } else if (args.op === 'list') await listBench(args, ctx);
     else if (args.op === 'rss') await rssBench(args, ctx);
     else await objectBench(args, ctx);
     if (cluster) {

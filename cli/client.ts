@@ -167,6 +167,12 @@ export class AisClient {
     return (await this.clusterWhat('smap')) as Smap;
   }
 
+  /** An action message (JSON body) with redirects followed; any 2xx returns its status and text. */
+  async act(method: Dispatcher.HttpMethod, url: URL, msg: unknown): Promise<{ status: number; text: string }> {
+    const res = await this.#send(method, url, { body: JSON.stringify(msg), headers: { 'content-type': 'application/json' } });
+    return { status: res.statusCode, text: await res.body.text() };
+  }
+
   async clusterWhat(what: string): Promise<unknown> {
     const res = await this.#send('GET', this.url([Path.cluster], { [Qparam.what]: what }), {});
     return res.body.json();

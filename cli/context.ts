@@ -6,6 +6,8 @@ export interface CliContext {
   client(): AisClient;
   out(text: string): void;
   err(text: string): void;
+  /** stderr is a terminal: progress bars redraw one line in place. */
+  errIsTty(): boolean;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,7 @@ export function createContext(program: Command, env: NodeJS.ProcessEnv): CliCont
     },
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
+    errIsTty: () => process.stderr.isTTY === true,
     async close() {
       await client?.close();
     },

@@ -4,6 +4,7 @@ import { ErrInvalidArgument, ErrInvalidBckName, ErrInvalidObjName } from '../pro
 import { ENDPOINT_DEFAULT } from './client.ts';
 import { registerBucket } from './commands/bucket.ts';
 import { registerGet } from './commands/get.ts';
+import { registerJob } from './commands/job.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerObject } from './commands/object.ts';
 import { registerPut } from './commands/put.ts';
@@ -32,6 +33,7 @@ export function buildProgram(env: NodeJS.ProcessEnv): { program: Command; ctx: C
   registerGet(program, ctx);
   registerObject(program, ctx);
   registerShow(program, ctx);
+  registerJob(program, ctx);
   return { program, ctx };
 }
 

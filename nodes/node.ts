@@ -21,6 +21,9 @@ import { TargetNode } from './target/target.ts';
 import { Storage } from './target/storage/storage.ts';
 import { ErrInvalidArgument } from '../protocol/errors.ts';
 import { JobRegistry } from '../actors/xact/registry.ts';
+import { NodeInspector } from './common/inspect.ts';
+import { InspectHub } from './proxy/inspect.ts';
+import { UI_PAGE_HTML } from '../ui/page.ts';
 
 /** Long uploads must not be cut by node:http's 300 s default; idle keep-alive as AIS (idle_conn_time). */
 export const HTTP_SERVER_OPTIONS: HttpServerOptions = {
@@ -79,6 +82,13 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
     intensity: { restartsMax: ROOT_RESTARTS_MAX, windowMs: ROOT_RESTART_WINDOW_MS },
     backoff: { initialMs: 100, maxMs: 5_000 },
   });
+  // Live inspection: every node answers snapshots and pushes events; proxies also serve the UI.
+  const inspector = new NodeInspector({ env, nodeId: daemonId, role, bus, root, jobs, ctrl });
+  inspector.register();
+  const hub = role === 'proxy' ? new InspectHub({ core, inspector, page: UI_PAGE_HTML }) : undefined;
+  hub?.register();
+  const handle = hub ? hub.wrap(node.handle) : node.handle;
+  const httpOpts = hub ? { ...HTTP_SERVER_OPTIONS, upgrade: hub.upgrade } : HTTP_SERVER_OPTIONS;
 
   await root.startChild(
     serviceSpec({
@@ -96,7 +106,7 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
     serviceSpec({
       id: 'http',
       start: async (ctx) => {
-        const listener: Listener = await env.net.serveHttp(hn.hostname, hn.port, node.handle, HTTP_SERVER_OPTIONS);
+        const listener: Listener = await env.net.serveHttp(hn.hostname, hn.port, handle, httpOpts);
         ctx.log.info({ url: self.public_net.direct_url }, 'serving the public API');
         return { stop: () => listener.close() };
       },
@@ -129,6 +139,8 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
     bus,
     publicPort: hn.port,
     stop: async () => {
+      hub?.close();
+      inspector.close();
       await root.stop();
       await storage?.close();
     },

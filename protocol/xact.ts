@@ -17,13 +17,15 @@ export interface JobDescriptor {
   testOnly?: boolean;
 }
 
-export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'test-fail'] as const;
+export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'test-fail'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_TABLE = {
   'summary-bck': { scope: 'global-bucket', startable: false, displayName: 'summary', ic: true },
   'delete-listrange': { scope: 'bucket', startable: false, displayName: 'delete-objects', ic: true },
   'evict-listrange': { scope: 'bucket', startable: false, displayName: 'evict-objects', ic: true },
+  'copy-bck': { scope: 'bucket', startable: false, displayName: 'copy-bucket', ic: true },
+  'cleanup-store': { scope: 'global-bucket', startable: true, displayName: 'cleanup', ic: true },
   // Not an AIS kind: a job whose work throws, proving a failing job is reported, never fatal.
   'test-fail': { scope: 'cluster', startable: true, displayName: 'test-fail', ic: true, testOnly: true },
 } as const satisfies Record<JobKind, JobDescriptor>;

@@ -6,6 +6,7 @@ import { ErrInvalidArgument } from '../../protocol/errors.ts';
 import { bckString, parseBck } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { renderTable } from '../format.ts';
+import { registerBucketJobs } from './bucket-jobs.ts';
 import { buildPropsValue, filterSection, flattenProps, parsePropPairs } from '../props.ts';
 
 export function registerBucket(program: Command, ctx: CliContext): void {
@@ -44,6 +45,8 @@ export function registerBucket(program: Command, ctx: CliContext): void {
         ctx.out(`"${bckString(bck)}" destroyed\n`);
       }
     });
+
+  registerBucketJobs(bucket, ctx);
 
   const props = bucket.command('props').description('show, set, reset bucket properties');
   props

@@ -1,11 +1,13 @@
 // `shoal rm B/OBJ...`, `shoal object show B/OBJ`, and the `object` group (`object put|get|rm|show`).
 import type { Command } from 'commander';
 import { ErrInvalidArgument } from '../../protocol/errors.ts';
-import { bckString, parseObj } from '../args.ts';
+import { bckString, parseBck, parseObj } from '../args.ts';
 import type { ObjectProps } from '../client.ts';
 import type { CliContext } from '../context.ts';
 import { formatSize, formatUnixNs, renderTable } from '../format.ts';
+import { deleteListRange, waitJob, type ListRange } from '../job-api.ts';
 import { registerGet } from './get.ts';
+import { checkEnded, timeoutMs } from './job.ts';
 import { registerPut } from './put.ts';
 
 /** What `ais object show` prints by default. */
@@ -56,12 +58,48 @@ export function objectRows(fullName: string, p: ObjectProps, propsOpt: string | 
   return rows;
 }
 
+export interface RmOpts {
+  template?: string;
+  list?: string;
+  wait?: boolean;
+  timeout?: string;
+}
+
+/** `--template`/`--list` → the delete-listrange value; undefined for plain `rm B/OBJ...`. */
+export function listRangeOf(opts: RmOpts): ListRange | undefined {
+  if (opts.template !== undefined && opts.list !== undefined) throw new ErrInvalidArgument('--template and --list are mutually exclusive');
+  if (opts.template !== undefined) {
+    if (opts.template === '') throw new ErrInvalidArgument('--template must not be empty');
+    return { template: opts.template };
+  }
+  if (opts.list !== undefined) {
+    const objnames = opts.list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    if (objnames.length === 0) throw new ErrInvalidArgument('--list must name at least one object');
+    return { objnames };
+  }
+  return undefined;
+}
+
 function addRm(parent: Command, ctx: CliContext, name: string): void {
   parent
     .command(name)
-    .description('delete objects')
-    .argument('<objects...>', 'B/OBJ ...')
-    .action(async (args: string[]) => {
+    .description('delete objects: B/OBJ..., or B with --template "x-{000..099}" or --list a,b,c (a delete-listrange job)')
+    .argument('<objects...>', 'B/OBJ ..., or one bucket with --template/--list')
+    .option('--template <template>', 'bash-style range of names, e.g. "shard-{000..099}.tar" (or a prefix)')
+    .option('--list <names>', 'comma-separated object names')
+    .option('--wait', 'with --template/--list: wait for the job to finish')
+    .option('--timeout <duration>', 'with --wait: give up after this long (e.g. 30s)')
+    .action(async (args: string[], opts: RmOpts) => {
+      const lr = listRangeOf(opts);
+      if (lr !== undefined) {
+        if (args.length !== 1) throw new ErrInvalidArgument(`--template/--list take exactly one bucket, got ${args.length} arguments`);
+        const bck = parseBck(args[0]!);
+        const ms = timeoutMs(opts);
+        const xid = await deleteListRange(ctx.client(), bck, lr);
+        ctx.out(`deleting objects from ${bckString(bck)}: job ${xid}\n`);
+        if (opts.wait) checkEnded(await waitJob(ctx.client(), xid, ms));
+        return;
+      }
       const objs = args.map(parseObj);
       for (const obj of objs) {
         await ctx.client().deleteObject(obj);

@@ -4,6 +4,7 @@ import { ErrInvalidArgument } from '../../protocol/errors.ts';
 import { SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
 import type { CliContext } from '../context.ts';
 import { renderTable } from '../format.ts';
+import { registerShowJob } from './job.ts';
 
 const FLAG_NAMES: [number, string][] = [
   [SnodeFlag.nonElectable, 'non-electable'],
@@ -74,4 +75,5 @@ export function registerShow(program: Command, ctx: CliContext): void {
       if (node === undefined) throw new ErrInvalidArgument(`node "${what}" is not in the cluster map (version ${smap.version})`);
       ctx.out(JSON.stringify(node, null, 2) + '\n');
     });
+  registerShowJob(show, ctx);
 }

@@ -23,6 +23,7 @@ import { Primary } from './primary.ts';
 import { BucketControl } from './buckets.ts';
 import { listObjects, listResponse, parseLsoMsg } from './list.ts';
 import { ProxyXacts } from './xact.ts';
+import { bucketCopy, CopyBckAct } from './copy-bck.ts';
 import { BckJobAct, bucketListRange, bucketSummary, clusterXactAction, clusterXactQuery, isXactAction, isXactWhat } from './xact-api.ts';
 
 export class ProxyNode {
@@ -129,6 +130,9 @@ export class ProxyNode {
         }
         if (!this.core.isPrimary()) return relay(this.core.env, req, this.#primaryUrl(req), raw);
         const msg = parseActMsg(raw.length === 0 ? undefined : parseJson(raw));
+        if (req.method === 'POST' && msg.action === CopyBckAct) {
+          return bucketCopy(this.core, this.buckets, this.xacts, bck, req.query.get('bck_to'), msg.value);
+        }
         return this.#bucketAction(req.method, bck, msg);
       }
       default:

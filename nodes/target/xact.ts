@@ -14,16 +14,25 @@ import { listRangeWork, type ListRange } from '../../actors/listrange/work.ts';
 import { testFailWork } from '../../actors/test-fail/work.ts';
 import { targetCandidates } from '../cluster/smap.ts';
 import type { NodeCore } from '../common/node-core.ts';
+import type { Storage } from './storage/storage.ts';
+import { CopyStates } from './copy/state.ts';
+import { CopyReceiver } from './copy/receiver.ts';
+import { copyWork } from './copy/work.ts';
+import { cleanupWork } from './cleanup.ts';
+import type { CopyJobValue } from '../../protocol/copy.ts';
 
 export class TargetXacts {
   readonly #core: NodeCore;
   readonly #jobs: JobRegistry;
   readonly #store: JobStore;
+  readonly #storage: Storage;
+  readonly #copies = new CopyStates();
 
-  constructor(core: NodeCore, jobs: JobRegistry, store: JobStore) {
+  constructor(core: NodeCore, jobs: JobRegistry, storage: Storage) {
     this.#core = core;
     this.#jobs = jobs;
-    this.#store = store;
+    this.#store = storage;
+    this.#storage = storage;
   }
 
   register(): void {
@@ -34,6 +43,7 @@ export class TargetXacts {
       const q = b as XactQueryBody;
       return this.#jobs.snaps({ id: q.id, kind: q.kind, bck: q.bck, onlyRunning: q.onlyRunning });
     });
+    new CopyReceiver(this.#core, this.#storage, this.#copies).register();
   }
 
   async #start(b: XactStartBody, from: string): Promise<{ id: string }> {
@@ -63,6 +73,10 @@ export class TargetXacts {
         };
         return listRangeWork({ store: this.#store, bck, owns }, value as ListRange);
       }
+      case 'copy-bck':
+        return copyWork({ core: this.#core, storage: this.#storage, states: this.#copies }, b.id, this.#bck(b), value as unknown as CopyJobValue);
+      case 'cleanup-store':
+        return cleanupWork(this.#core, this.#storage);
       case 'test-fail':
         return testFailWork();
       default:

@@ -1,6 +1,7 @@
 // Our own request/response interface: handlers are written against this, not a server library, so
 // node:http, uWebSockets.js and the simulator all drive the same code.
 import type { Readable } from 'node:stream';
+import type { MsgSocket } from '../env/types.ts';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
@@ -25,8 +26,15 @@ export interface HttpResponse {
 
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
 
+/**
+ * WebSocket upgrades on the public port (the inspection UI's live feed): returns the socket's
+ * handler for `rawPath`, or undefined to refuse the upgrade. Adapters without upgrade support ignore it.
+ */
+export type HttpUpgradeHandler = (rawPath: string) => ((sock: MsgSocket) => void) | undefined;
+
 export interface HttpServerOptions {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxHeaderSize: number;
+  upgrade?: HttpUpgradeHandler;
 }

@@ -5,6 +5,11 @@ import type { Duplex } from 'node:stream';
 import { Readable, pipeline } from 'node:stream';
 import type { HttpHandler, HttpRequest, HttpResponse, HttpServerOptions } from '../../http/types.ts';
 import type { Listener } from '../types.ts';
+import { WebSocketServer } from 'ws';
+import { WsMsgSocket } from './ws.ts';
+
+/** Largest frame a browser may send on an upgraded public-port socket (the UI sends none). */
+export const HTTP_UPGRADE_PAYLOAD_BYTES_MAX = 64 * 1024;
 
 /** Headers are never allowed to take longer than this, even when requestTimeoutMs is larger. */
 export const HTTP_HEADERS_TIMEOUT_MS_MAX = 60_000;
@@ -81,6 +86,7 @@ export async function serveHttpNode(
     void serveOne(handler, req, res);
   });
   server.on('clientError', onClientError);
+  const upgraded = opts.upgrade ? acceptUpgrades(server, opts.upgrade) : undefined;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
@@ -100,6 +106,8 @@ export async function serveHttpNode(
     port: boundPort,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
+        // Upgraded sockets are not HTTP connections: server.close() would wait for them forever.
+        for (const s of upgraded ?? []) s.terminate();
         const grace = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
         grace.unref();
         server.close(() => {
@@ -112,6 +120,27 @@ export async function serveHttpNode(
       return closing;
     },
   };
+}
+
+/** WebSocket upgrades through `ws` (noServer); returns the live sockets, for close(). */
+function acceptUpgrades(server: http.Server, upgrade: NonNullable<HttpServerOptions['upgrade']>): Set<WsMsgSocket> {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: HTTP_UPGRADE_PAYLOAD_BYTES_MAX });
+  const live = new Set<WsMsgSocket>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    const onSocket = upgrade(splitTarget(req.url ?? '/').rawPath);
+    if (onSocket === undefined) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const sock = new WsMsgSocket(ws);
+      live.add(sock);
+      sock.onClose(() => live.delete(sock));
+      onSocket(sock);
+    });
+  });
+  return live;
 }
 
 /** Requests that asked for `100 Continue`: whether the body is still unsent (never asked for). */

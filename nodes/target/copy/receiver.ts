@@ -1,0 +1,129 @@
+// The receiving side of copy-bck on a target: `copy.obj` messages over the intra-data endpoint.
+// A single message is one whole object; a chunked object opens a session at offset 0 whose chunks
+// feed a PassThrough into storage.put (chunks arrive in order on one connection, and the handler
+// writes synchronously on arrival). A chunk is acknowledged once the put has taken it (drain), so
+// the sender's window bounds the memory. The put checksums; the sender's checksum is verified when
+// the destination uses the same type (a mismatch stores nothing and fails the object).
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { CopyMsg, type CopyAbortBody, type CopyDoneBody, type CopyObjBody } from '../../../protocol/copy.ts';
+import { ErrInvalidArgument, ErrNotFound } from '../../../protocol/errors.ts';
+import type { NodeCore } from '../../common/node-core.ts';
+import type { ObjMeta, PutOpts, Storage } from '../storage/storage.ts';
+import type { TimerHandle } from '../../../runtime/env/types.ts';
+import type { CopyStates } from './state.ts';
+
+/** Chunked objects being received at once by one target (a peer past this is refused). */
+export const COPY_SESSIONS_MAX = 1_024;
+/** A chunked object whose sender went silent this long is dropped (its work file removed by put). */
+export const COPY_SESSION_IDLE_MS = 120_000;
+
+interface Session {
+  pt: PassThrough;
+  put: Promise<ObjMeta>;
+  failed?: Error;
+  idle?: TimerHandle;
+}
+
+export class CopyReceiver {
+  readonly #core: NodeCore;
+  readonly #storage: Storage;
+  readonly #states: CopyStates;
+  readonly #sessions = new Map<string, Session>();
+
+  constructor(core: NodeCore, storage: Storage, states: CopyStates) {
+    this.#core = core;
+    this.#storage = storage;
+    this.#states = states;
+  }
+
+  register(): void {
+    const { data } = this.#core;
+    data.handle(CopyMsg.obj, async (b, from) => this.#obj(b as CopyObjBody, from)); // async: runs synchronously up to its first await
+    data.handle(CopyMsg.abort, async (b, from) => {
+      const key = `${from}/${(b as CopyAbortBody).sid}`;
+      const s = this.#sessions.get(key);
+      if (s) this.#drop(key, s, new Error('copy aborted by the sender'));
+      return {};
+    });
+    data.handle(CopyMsg.done, async (b, from) => {
+      const st = this.#states.get((b as CopyDoneBody).xid);
+      st.peersDone.add(from);
+      st.wake?.();
+      return {};
+    });
+  }
+
+  #opts(b: CopyObjBody): PutOpts {
+    const same = b.cksumType === b.dstCksumType && b.cksumType !== 'none' && b.cksumValue !== '';
+    return {
+      cksumType: b.dstCksumType,
+      expected: same ? { type: b.cksumType, value: b.cksumValue } : undefined,
+      contentLength: b.size,
+      customMd: b.customMd,
+      versioning: b.versioning,
+      writePolicy: this.#core.feature('Fsync-PUT') ? 'immediate' : 'delayed',
+    };
+  }
+
+  #received(b: CopyObjBody): { ok: true } {
+    const st = this.#states.get(b.xid);
+    st.counters.inObjs++;
+    st.counters.inBytes += b.size;
+    st.report?.();
+    return { ok: true };
+  }
+
+  #obj(b: CopyObjBody, from: string): Promise<{ ok: true }> {
+    const key = `${from}/${b.sid}`;
+    if (b.off === 0 && b.last) {
+      return this.#storage.put(b.bck, b.name, Readable.from([b.data]), this.#opts(b)).then(() => this.#received(b));
+    }
+    let s = this.#sessions.get(key);
+    if (b.off === 0) {
+      if (s !== undefined) throw new ErrInvalidArgument(`copy session ${b.sid} is already open`);
+      if (this.#sessions.size >= COPY_SESSIONS_MAX) throw new ErrInvalidArgument(`too many copy sessions (max ${COPY_SESSIONS_MAX})`);
+      const pt = new PassThrough();
+      pt.on('error', () => {}); // surfaces through the put's rejection; never an uncaught 'error'
+      const put = this.#storage.put(b.bck, b.name, pt, this.#opts(b));
+      s = { pt, put };
+      const sess = s;
+      put.catch((e: unknown) => {
+        sess.failed = e instanceof Error ? e : new Error(String(e));
+      });
+      this.#sessions.set(key, s);
+    }
+    if (s === undefined) throw new ErrNotFound(`copy session ${b.sid} not found`);
+    return this.#chunk(key, s, b);
+  }
+
+  #drop(key: string, s: Session, err?: Error): void {
+    if (s.idle !== undefined) this.#core.env.timers.clearTimeout(s.idle);
+    if (this.#sessions.get(key) === s) this.#sessions.delete(key);
+    if (err) s.pt.destroy(err);
+  }
+
+  async #chunk(key: string, s: Session, b: CopyObjBody): Promise<{ ok: true }> {
+    const { timers } = this.#core.env;
+    if (s.idle !== undefined) timers.clearTimeout(s.idle);
+    s.idle = b.last ? undefined : timers.setTimeout(() => this.#drop(key, s, new Error(`copy session ${b.sid}: sender idle`)), COPY_SESSION_IDLE_MS);
+    const done = s.put.then(() => undefined, () => undefined);
+    try {
+      if (s.failed) throw s.failed;
+      const ok = s.pt.write(b.data); // synchronous, in arrival order
+      if (b.last) {
+        s.pt.end();
+        await s.put;
+        return this.#received(b);
+      }
+      if (!ok) await Promise.race([once(s.pt, 'drain'), done]);
+      if (s.failed) throw s.failed;
+      return { ok: true };
+    } catch (e) {
+      this.#drop(key, s, e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    } finally {
+      if (b.last) this.#drop(key, s);
+    }
+  }
+}
