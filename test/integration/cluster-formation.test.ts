@@ -17,6 +17,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const KEEPALIVE_INTERVAL_MS = 300;
 const KEEPALIVE_FACTOR = 2;
 const EVICTION_TIMEOUT_MS = 30_000;
+const LONE_TARGET_ATTEMPTS_MAX = 3;
 const LONE_TARGET_ANSWER_TIMEOUT_MS = 30_000;
 const LONE_TARGET_EXIT_TIMEOUT_MS = 10_000;
 
@@ -230,38 +231,54 @@ describe('a target whose primary is unreachable', () => {
   });
 
   test('GET /v1/health answers 503 ErrNotReady until it joins', async () => {
-    const [port, portCtrl, portData, closedPort] = await freePorts(4);
-    const id = `t${port}`;
-    const nodeDir = join(dir!, id);
-    await mkdir(nodeDir, { recursive: true });
-    const configPath = join(nodeDir, 'config.json');
-    const config = {
-      daemon_id: id,
-      confdir: join(nodeDir, 'conf'),
-      log_file: join(nodeDir, 'node.log'),
-      log_level: 'info',
-      host_net: { hostname: '127.0.0.1', port, port_intra_control: portCtrl, port_intra_data: portData },
-      fspaths: { [join(nodeDir, 'mp1')]: '' },
-      proxy: { primary_url: `http://127.0.0.1:${closedPort}` },
-      keepalive: { interval_ms: 1000, factor: 3 },
-      http_adapter: 'node',
-    };
-    await writeFile(configPath, JSON.stringify(config, null, 2));
-    child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'nodes/main.ts'), '--role', 'target', '--config', configPath], {
-      cwd: REPO_ROOT,
-      stdio: 'ignore',
-    });
-    const proc = child;
-    // The node must answer on its public port while it keeps trying to join.
-    const r = await waitFor(`an HTTP answer from the lone target on :${port}`, async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`target exited (${proc.exitCode ?? proc.signalCode})`);
-      return http(`http://127.0.0.1:${port}/v1/health`);
-    }, LONE_TARGET_ANSWER_TIMEOUT_MS);
+    // Ports are picked free and then released, so a cluster of another test file running in
+    // parallel may take one first: then the lone target cannot bind (it exits) and we retry with
+    // new ports; answers from any other process are ignored (they do not name our node).
+    let port = 0;
+    let r: Awaited<ReturnType<typeof http>> | undefined;
+    for (let attempt = 1; attempt <= LONE_TARGET_ATTEMPTS_MAX && r === undefined; attempt++) {
+      const [p, portCtrl, portData, closedPort] = await freePorts(4);
+      port = p!;
+      const id = `t${port}`;
+      const nodeDir = join(dir!, id);
+      await mkdir(nodeDir, { recursive: true });
+      const configPath = join(nodeDir, 'config.json');
+      const config = {
+        daemon_id: id,
+        confdir: join(nodeDir, 'conf'),
+        log_file: join(nodeDir, 'node.log'),
+        log_level: 'info',
+        host_net: { hostname: '127.0.0.1', port, port_intra_control: portCtrl, port_intra_data: portData },
+        fspaths: { [join(nodeDir, 'mp1')]: '' },
+        proxy: { primary_url: `http://127.0.0.1:${closedPort}` },
+        keepalive: { interval_ms: 1000, factor: 3 },
+        http_adapter: 'node',
+      };
+      await writeFile(configPath, JSON.stringify(config, null, 2));
+      child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'nodes/main.ts'), '--role', 'target', '--config', configPath], {
+        cwd: REPO_ROOT,
+        stdio: 'ignore',
+      });
+      const proc = child;
+      // The node must answer on its public port while it keeps trying to join.
+      r = await waitFor(`an HTTP answer from the lone target ${id} on :${port}`, async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return null; // could not bind: next attempt
+        const res = await http(`http://127.0.0.1:${port}/v1/health`).catch(() => undefined);
+        if (res === undefined) return undefined;
+        try {
+          return (JSON.parse(res.text) as { node?: string }).node === id ? res : undefined;
+        } catch {
+          return undefined; // not our node answering
+        }
+      }, LONE_TARGET_ANSWER_TIMEOUT_MS).then((x) => x ?? undefined);
+    }
+    assert.ok(r, `the lone target never answered in ${LONE_TARGET_ATTEMPTS_MAX} attempts`);
     assertAisError(r, 503, 'ErrNotReady');
     // still not ready a moment later: it cannot join a closed port
     const again = await http(`http://127.0.0.1:${port}/v1/health`);
     assertAisError(again, 503, 'ErrNotReady');
 
+    const proc = child!;
     process.kill(proc.pid!, 'SIGKILL');
     const exited = await Promise.race([once(proc, 'exit').then(() => true), sleep(LONE_TARGET_EXIT_TIMEOUT_MS).then(() => false)]);
     assert.ok(exited, 'the lone target exits on SIGKILL');
