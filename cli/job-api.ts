@@ -1,7 +1,7 @@
 // Job (xaction) calls of the AIS API as the CLI uses them (reference §5): start/stop by ArgsMsg, IC
 // status, snapshots, the bucket-scoped jobs (summary-bck, delete-listrange, copy-bck), and waiting.
 import { ErrRemote } from '../protocol/errors.ts';
-import type { Snap, XactStatus } from '../protocol/xact.ts';
+import { ZERO_TIME, type Snap, type XactStatus } from '../protocol/xact.ts';
 import type { BckRef } from './args.ts';
 import type { AisClient } from './client.ts';
 import { pollUntil } from './poll.ts';
@@ -121,4 +121,30 @@ export async function waitKind(c: AisClient, kind: string, timeoutMs: number): P
     { timeoutMs, what: kind },
   );
   return final.filter((s) => watched?.has(s.uuid) === true);
+}
+
+/** AIS wait conditions (xact/api_wait.go): finished, not-running, started, idle. */
+export const WAIT_CONDITIONS = ['finished', 'not-running', 'started', 'idle'] as const;
+export type WaitCondition = (typeof WAIT_CONDITIONS)[number];
+/** `idle` holds once every target reports idle (or ended) this many polls in a row, as AIS. */
+export const IDLE_POLLS_MIN = 2;
+
+/**
+ * Waits for `started` (every target has a snapshot of the job or kind) or `idle` (every snapshot idle
+ * or ended, twice in a row). `finished` / `not-running` are waitJob / waitKind.
+ */
+export async function waitSnaps(c: AisClient, q: { id?: string; kind?: string }, cond: 'started' | 'idle', timeoutMs: number, targets: number): Promise<MultiSnap> {
+  let idlePolls = 0;
+  return pollUntil(
+    async () => {
+      const multi = await queryJobs(c, { ...q, onlyRunning: false });
+      const lists = Object.values(multi).map((l) => l ?? []);
+      const have = lists.filter((l) => l.length > 0).length;
+      if (cond === 'started') return have >= targets ? multi : undefined;
+      const quiet = have > 0 && lists.every((l) => l.every((s) => s.is_idle || s['end-time'] !== ZERO_TIME));
+      idlePolls = quiet ? idlePolls + 1 : 0;
+      return idlePolls >= IDLE_POLLS_MIN ? multi : undefined;
+    },
+    { timeoutMs, what: q.id ?? q.kind ?? 'job' },
+  );
 }

@@ -17,7 +17,7 @@ export interface JobDescriptor {
   testOnly?: boolean;
 }
 
-export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'test-fail'] as const;
+export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'test-fail', 'test-sleep'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_TABLE = {
@@ -28,6 +28,8 @@ export const JOB_TABLE = {
   'cleanup-store': { scope: 'global-bucket', startable: true, displayName: 'cleanup', ic: true },
   // Not an AIS kind: a job whose work throws, proving a failing job is reported, never fatal.
   'test-fail': { scope: 'cluster', startable: true, displayName: 'test-fail', ic: true, testOnly: true },
+  // Not an AIS kind: runs until stopped (bounded), for stop and wait-timeout tests.
+  'test-sleep': { scope: 'cluster', startable: true, displayName: 'test-sleep', ic: true, testOnly: true },
 } as const satisfies Record<JobKind, JobDescriptor>;
 
 /** Kind or AIS display name → kind; undefined if unknown. */

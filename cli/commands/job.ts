@@ -1,15 +1,17 @@
 // `shoal job start|stop|wait|show`, and `shoal show job` (AIS spelling), over the xaction API (§5).
 import type { Command } from 'commander';
-import { ErrRemote } from '../../protocol/errors.ts';
+import { ErrInvalidArgument, ErrRemote } from '../../protocol/errors.ts';
 import { jobKindOf, type XactStatus } from '../../protocol/xact.ts';
 import { parseBck } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { parseDuration } from '../duration.ts';
-import { jobStatus, queryJobs, startJob, stopJob, waitJob, waitKind } from '../job-api.ts';
+import { jobStatus, queryJobs, startJob, stopJob, waitJob, waitKind, waitSnaps, WAIT_CONDITIONS, type WaitCondition } from '../job-api.ts';
 import { renderJobs } from '../job-table.ts';
 
 export interface WaitOpts {
   timeout?: string;
+  /** AIS wait condition: finished (default), not-running, started, idle. */
+  until?: string;
 }
 
 /** `--timeout` → ms; absent or 0 means no limit (AIS CLI waits until the job ends). */
@@ -31,6 +33,17 @@ export function isKindArg(arg: string): boolean {
 
 export async function waitAndReport(ctx: CliContext, arg: string, opts: WaitOpts): Promise<void> {
   const ms = timeoutMs(opts);
+  const until = (opts.until ?? 'finished') as WaitCondition;
+  if (!(WAIT_CONDITIONS as readonly string[]).includes(until)) {
+    throw new ErrInvalidArgument(`--until must be one of ${WAIT_CONDITIONS.join(', ')}`);
+  }
+  if (until === 'started' || until === 'idle') {
+    const q = isKindArg(arg) ? { kind: arg } : { id: arg };
+    const smap = await ctx.client().smap();
+    await waitSnaps(ctx.client(), q, until, ms, Object.keys(smap.tmap).length);
+    ctx.out(`${arg}: ${until}\n`);
+    return;
+  }
   if (isKindArg(arg)) {
     const ended = await waitKind(ctx.client(), arg, ms);
     for (const s of ended) checkEnded(s);
@@ -110,6 +123,7 @@ export function registerJob(program: Command, ctx: CliContext): void {
     .description('wait for a job (by id) or for all jobs of a kind to finish')
     .argument('<kind-or-id>')
     .option('--timeout <duration>', 'give up after this long (e.g. 30s, 2m); default: no limit')
+    .option('--until <condition>', `AIS wait condition: ${WAIT_CONDITIONS.join(' | ')}`, 'finished')
     .action(async (arg: string, opts: WaitOpts) => {
       await waitAndReport(ctx, arg, opts);
     });

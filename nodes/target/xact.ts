@@ -12,6 +12,7 @@ import type { JobStore } from '../../actors/xact/store.ts';
 import { summaryWork } from '../../actors/summary-bck/work.ts';
 import { listRangeWork, type ListRange } from '../../actors/listrange/work.ts';
 import { testFailWork } from '../../actors/test-fail/work.ts';
+import { testSleepWork } from '../../actors/test-sleep/work.ts';
 import { targetCandidates } from '../cluster/smap.ts';
 import type { NodeCore } from '../common/node-core.ts';
 import type { Storage } from './storage/storage.ts';
@@ -79,6 +80,8 @@ export class TargetXacts {
         return cleanupWork(this.#core, this.#storage);
       case 'test-fail':
         return testFailWork();
+      case 'test-sleep':
+        return testSleepWork(this.#core.env.timers);
       default:
         throw new ErrUnknownAction(`unknown xaction kind "${b.kind}"`);
     }

@@ -153,3 +153,18 @@ test('bucket cp copies SRC to DST with progress; ls of DST equals SRC', async (t
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error: .*no-such-src/);
 });
+
+test('job wait --until started, a wait that times out with a clear error, then job stop', async () => {
+  const xid = (await ok('job', 'start', 'test-sleep')).trim().split(/\s+/).pop()!;
+  assert.match(xid, /^[A-Za-z0-9_-]{9}$/, `job id from: ${xid}`);
+  await ok('job', 'wait', xid, '--until', 'started', '--timeout', WAIT);
+  const timedOut = await shoal('job', 'wait', xid, '--timeout', '1s');
+  assert.equal(timedOut.code, 1, timedOut.stderr);
+  assert.match(timedOut.stderr, new RegExp(`timed out waiting for ${xid} after 1s`));
+  const bad = await shoal('job', 'wait', xid, '--until', 'forever');
+  assert.equal(bad.code, 2, bad.stderr);
+  await ok('job', 'stop', xid);
+  const stopped = await shoal('job', 'wait', xid, '--timeout', WAIT);
+  assert.equal(stopped.code, 1, 'a stopped job reports aborted');
+  assert.match(stopped.stderr, /aborted/);
+});

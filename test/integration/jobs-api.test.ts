@@ -135,3 +135,30 @@ test('a job whose work throws ends aborted with its error; every node stays up',
   assert.equal(running.status, 200, running.text);
   assert.ok(Array.isArray(JSON.parse(running.text)));
 });
+
+test('stop by ID aborts a running job on every target; stop by Kind stops all of that kind', async () => {
+  const start = async () => {
+    const r = await http(`${c.proxyUrl}/v1/cluster`, { method: 'PUT', body: { action: 'start', value: { Kind: 'test-sleep' } } });
+    assert.equal(r.status, 200, r.text);
+    return r.text;
+  };
+  const id = await start();
+  // it runs on every target until stopped
+  const running = await http(`${c.proxyUrl}/v1/cluster?what=qryxstats`, { body: { id } });
+  const perTarget = JSON.parse(running.text) as Record<string, { aborted: boolean; 'end-time': string }[]>;
+  assert.equal(Object.keys(perTarget).length, targets(c.cluster).length);
+  assert.equal((await statusOf(id)).end_time, 0, 'still running before the stop');
+
+  const stop = await http(`${c.proxyUrl}/v1/cluster`, { method: 'PUT', body: { action: 'stop', value: { ID: id } } });
+  assert.equal(stop.status, 200, stop.text);
+  const s = await waitDone(id);
+  assert.equal(s.aborted, true);
+  const after = JSON.parse((await http(`${c.proxyUrl}/v1/cluster?what=qryxstats`, { body: { id } })).text) as typeof perTarget;
+  for (const [tid, snaps] of Object.entries(after)) assert.equal(snaps[0]!.aborted, true, `${tid} not aborted`);
+
+  const [a, b] = [await start(), await start()];
+  const byKind = await http(`${c.proxyUrl}/v1/cluster`, { method: 'PUT', body: { action: 'stop', value: { kind: 'test-sleep' } } });
+  assert.equal(byKind.status, 200, byKind.text);
+  assert.equal((await waitDone(a)).aborted, true);
+  assert.equal((await waitDone(b)).aborted, true);
+});
