@@ -7,8 +7,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { createBucket, putObj, startObjCluster } from '../support/obj-helpers.ts';
+import { http } from '../support/cluster-helpers.ts';
 
 const CHROMIUM = process.env.SHOAL_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -17,28 +18,22 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const UI_WAIT_MS = 30_000;
 const OBJECTS = 20;
 const SCREENSHOT = 'test-artifacts/ui-job-finished.png';
+const SCREENSHOT_STOPPED = 'test-artifacts/ui-job-stopped.png';
 
-/** Starts a copy-bck (the issue's job) if this build has it, else a summary-bck; returns its xid. */
-async function startJob(proxyUrl: string, src: string, dst: string): Promise<{ kind: string; xid: string }> {
-  const copy = await fetch(`${proxyUrl}/v1/buckets/${src}?bck_to=${encodeURIComponent(`ais://${dst}`)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action: 'copy-bck', value: {} }),
-  });
-  const copyText = (await copy.text()).trim();
-  if (copy.status === 200 && copyText !== '') return { kind: 'copy-bck', xid: copyText.replace(/^"|"$/g, '') };
-  const sum = await fetch(`${proxyUrl}/v1/buckets/${src}`, {
-    method: 'GET',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action: 'summary-bck' }),
-  } as RequestInit);
-  const xid = (await sum.text()).trim().replace(/^"|"$/g, '');
-  assert.equal(sum.status, 202, `summary-bck: ${sum.status} ${xid} (copy-bck answered ${copy.status} ${copyText})`);
-  return { kind: 'summary-bck', xid };
+/** Submits one of the page's job forms and returns the job id the page reports. */
+async function submitAndReadXid(page: Page, button: string, what: RegExp): Promise<string> {
+  const before = await page.locator('#ctlmsg').textContent();
+  await page.locator(button).click();
+  await page.waitForFunction(`document.getElementById('ctlmsg').textContent !== ${JSON.stringify(before)}`, undefined, { timeout: UI_WAIT_MS });
+  const msg = (await page.locator('#ctlmsg').textContent()) ?? '';
+  assert.match(msg, what);
+  const m = /job ([A-Za-z0-9_-]{9})$/.exec(msg);
+  assert.ok(m, `no job id in "${msg}"`);
+  return m[1]!;
 }
 
-test('the UI shows a job reaching finished', { skip: existsSync(CHROMIUM) ? false : `no chromium binary at ${CHROMIUM} (apt-get install chromium)` }, async () => {
-  const c = await startObjCluster({ proxies: 1, targets: 3 });
+test('jobs are started, watched and stopped in the UI', { skip: existsSync(CHROMIUM) ? false : `no chromium binary at ${CHROMIUM} (apt-get install chromium)` }, async () => {
+  const c = await startObjCluster({ proxies: 1, targets: 3, testJobs: true });
   const profile = await mkdtemp(join(tmpdir(), 'shoal-chromium-'));
   // a fresh profile per run (playwright wants it as the persistent context's dir, not as a flag)
   const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1400, height: 900 } });
@@ -56,7 +51,11 @@ test('the UI shows a job reaching finished', { skip: existsSync(CHROMIUM) ? fals
     assert.equal(await page.locator('.node.target').count(), 3);
     await page.locator('#trees [data-path$="/root/jobs"]').first().waitFor({ timeout: UI_WAIT_MS });
 
-    const { kind, xid } = await startJob(c.proxyUrl, 'ui-src', 'ui-dst');
+    // start a copy-bck from the page's form, then watch it reach finished
+    await page.locator('#cpsrc').fill('ui-src');
+    await page.locator('#cpdst').fill('ui-dst');
+    const xid = await submitAndReadXid(page, '#cpgo', /^copy ui-src → ui-dst: job /);
+    const kind = 'copy-bck';
     const card = page.locator(`.job[data-xid="${xid}"]`);
     await page.locator(`.job[data-xid="${xid}"][data-state="finished"] svg .st.current[data-name="finished"]`).waitFor({ timeout: UI_WAIT_MS });
     assert.equal(await card.getAttribute('data-kind'), kind);
@@ -68,6 +67,21 @@ test('the UI shows a job reaching finished', { skip: existsSync(CHROMIUM) ? fals
     assert.equal(await card.locator('tr').count(), 4);
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const listed = await http(`${c.proxyUrl}/v1/buckets/ui-dst`, { body: { action: 'list', value: { props: 'name' } } });
+    assert.equal((JSON.parse(listed.text) as { entries: unknown[] }).entries.length, OBJECTS, 'the copy landed');
+
+    // a job that runs until stopped: start it from the page, stop it with its Stop button
+    await page.locator('#kind').fill('test-sleep');
+    const sleepXid = await submitAndReadXid(page, '#startgo', /^start test-sleep: job /);
+    const sleeper = page.locator(`.job[data-xid="${sleepXid}"]`);
+    await sleeper.locator(`button[data-stop="${sleepXid}"]`).click({ timeout: UI_WAIT_MS });
+    await page.locator(`.job[data-xid="${sleepXid}"][data-state="aborted"] svg .st.current[data-name="aborted"]`).waitFor({ timeout: UI_WAIT_MS });
+    // a bad kind is reported on the page, not swallowed
+    await page.locator('#kind').fill('no-such-kind');
+    await page.locator('#startgo').click();
+    await page.locator('#ctlmsg.err').waitFor({ timeout: UI_WAIT_MS });
+    assert.match((await page.locator('#ctlmsg').textContent()) ?? '', /unknown xaction kind "no-such-kind"/);
+    await page.screenshot({ path: SCREENSHOT_STOPPED, fullPage: true });
   } finally {
     await browser.close();
     await rm(profile, { recursive: true, force: true });
