@@ -1,0 +1,379 @@
+// In-memory Disk of one simulated node: files as bytes, directories, and sorted KvIndexes. Tracks what
+// is durable (synced) apart from what is merely written, so that a crash can later drop unsynced data.
+import { Readable } from 'node:stream';
+import type { Disk, DirEntry, FileStat, FsStats, KvIndex, WritableFile } from '../../runtime/env/types.ts';
+
+/** Default capacity of a simulated disk (statfs). */
+export const SIM_DISK_CAPACITY_BYTES_DEFAULT = 1024 ** 4;
+/** Chunk size of read streams (as the real binding's highWaterMark). */
+export const SIM_READ_CHUNK_BYTES = 256 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+/** An fs-style error (`code` as node:fs sets it) so that code checking `err.code` behaves as on a real disk. */
+export class SimFsError extends Error {
+  constructor(readonly code: string, readonly syscall: string, readonly path: string) {
+    super(`${code}: simulated, ${syscall} '${path}'`);
+  }
+}
+
+interface SimFile {
+  /** Written bytes, in chunks (appended by writes; concatenated lazily). */
+  chunks: Uint8Array[];
+  size: number;
+  mtimeMs: number;
+  /** The content a crash would leave (last sync), or undefined if never synced. */
+  durable: Uint8Array | undefined;
+}
+
+function normalize(path: string): string {
+  const parts: string[] = [];
+  for (const p of path.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') parts.pop();
+    else parts.push(p);
+  }
+  return '/' + parts.join('/');
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function contents(f: SimFile): Uint8Array {
+  if (f.chunks.length === 1) return f.chunks[0]!;
+  if (f.chunks.length === 0) return EMPTY;
+  const out = new Uint8Array(f.size);
+  let off = 0;
+  for (const c of f.chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  f.chunks = [out];
+  return out;
+}
+
+/** UTF-8 byte order of two strings (LMDB's key order); JS `<` differs only around surrogates. */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (0xD800-0xDFFF) encode code points above 0xFFFF: they sort after every BMP char in UTF-8.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** A sorted in-memory key-value index; `durable` is what survived the last flush. */
+export class SimKvIndex implements KvIndex {
+  #keys: string[] = [];
+  #values = new Map<string, Uint8Array>();
+  /** Keys written or removed since the last flush (what a machine crash may lose). */
+  readonly dirty = new Set<string>();
+  closed = false;
+
+  get size(): number {
+    return this.#keys.length;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    return this.#values.get(key);
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    if (!this.#values.has(key)) this.#keys.splice(this.#lowerBound(key), 0, key);
+    this.#values.set(key, new Uint8Array(value)); // the caller may reuse its buffer
+    this.dirty.add(key);
+  }
+
+  async remove(key: string): Promise<void> {
+    if (!this.#values.delete(key)) return;
+    this.#keys.splice(this.#lowerBound(key), 1);
+    this.dirty.add(key);
+  }
+
+  range(opts: { start: string; end?: string; limit?: number; keysOnly?: boolean }): Iterable<{ key: string; value: Uint8Array }> {
+    // A snapshot: later writes do not show up in an iteration already started (as an LMDB read txn).
+    const out: { key: string; value: Uint8Array }[] = [];
+    const limit = opts.limit ?? Infinity;
+    for (let i = this.#lowerBound(opts.start); i < this.#keys.length && out.length < limit; i++) {
+      const key = this.#keys[i]!;
+      if (opts.end !== undefined && compareUtf8(key, opts.end) >= 0) break;
+      out.push({ key, value: opts.keysOnly ? EMPTY : this.#values.get(key)! });
+    }
+    return out;
+  }
+
+  async flush(): Promise<void> {
+    this.dirty.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  #lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.#keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareUtf8(this.#keys[mid]!, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+class SimWritableFile implements WritableFile {
+  #closed = false;
+  constructor(readonly disk: SimDisk, readonly path: string, readonly file: SimFile) {}
+
+  async write(data: Uint8Array): Promise<void> {
+    return this.writev([data]);
+  }
+
+  async writev(chunks: Uint8Array[]): Promise<void> {
+    if (this.#closed) throw new SimFsError('EBADF', 'write', this.path);
+    for (const c of chunks) {
+      if (c.byteLength === 0) continue;
+      this.file.chunks.push(new Uint8Array(c)); // copy: the caller may reuse its buffer
+      this.file.size += c.byteLength;
+    }
+    this.file.mtimeMs = this.disk.nowMs();
+  }
+
+  async sync(): Promise<void> {
+    if (this.#closed) throw new SimFsError('EBADF', 'fsync', this.path);
+    this.file.durable = contents(this.file);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
+
+export interface SimDiskOptions {
+  /** Realtime for mtimes. */
+  nowMs: () => number;
+  capacityBytes?: number;
+}
+
+export class SimDisk implements Disk {
+  readonly #files = new Map<string, SimFile>();
+  /** Directory → names of its entries. */
+  readonly #dirs = new Map<string, Set<string>>([['/', new Set()]]);
+  readonly #indexes = new Map<string, SimKvIndex>();
+  readonly capacityBytes: number;
+  readonly nowMs: () => number;
+  #usedBytes = 0;
+  #tmpSeq = 0;
+
+  constructor(opts: SimDiskOptions) {
+    this.nowMs = opts.nowMs;
+    this.capacityBytes = opts.capacityBytes ?? SIM_DISK_CAPACITY_BYTES_DEFAULT;
+  }
+
+  /** Every file path, sorted (tests, leak checks). */
+  filePaths(): string[] {
+    return [...this.#files.keys()].sort();
+  }
+
+  /** Files whose current content differs from their last synced content (what a crash would lose). */
+  unsyncedPaths(): string[] {
+    return [...this.#files.entries()].filter(([, f]) => f.durable === undefined || f.durable.byteLength !== f.size || f.durable !== contents(f)).map(([p]) => p).sort();
+  }
+
+  async mkdir(path: string): Promise<void> {
+    this.#mkdirp(normalize(path));
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    const p = normalize(path);
+    const f = this.#files.get(p);
+    if (f) return { size: f.size, mtimeMs: f.mtimeMs, isFile: true, isDirectory: false };
+    if (this.#dirs.has(p)) return { size: 0, mtimeMs: 0, isFile: false, isDirectory: true };
+    return undefined;
+  }
+
+  async readdir(path: string): Promise<DirEntry[]> {
+    const p = normalize(path);
+    const names = this.#dirs.get(p);
+    if (!names) throw new SimFsError(this.#files.has(p) ? 'ENOTDIR' : 'ENOENT', 'scandir', p);
+    return [...names].sort().map((name) => {
+      const child = p === '/' ? `/${name}` : `${p}/${name}`;
+      const isDirectory = this.#dirs.has(child);
+      return { name, isFile: !isDirectory, isDirectory };
+    });
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    const p = normalize(path);
+    const f = this.#files.get(p);
+    if (!f) throw new SimFsError(this.#dirs.has(p) ? 'EISDIR' : 'ENOENT', 'open', p);
+    return Buffer.from(contents(f)); // a copy, as a read is
+  }
+
+  async writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+    const p = normalize(path);
+    const tmp = `${p}.sim.${++this.#tmpSeq}.tmp`;
+    const w = await this.openWrite(tmp);
+    await w.write(data);
+    await w.sync();
+    await w.close();
+    await this.rename(tmp, p);
+  }
+
+  async openWrite(path: string): Promise<WritableFile> {
+    const p = normalize(path);
+    if (!this.#dirs.has(parentOf(p))) throw new SimFsError('ENOENT', 'open', p);
+    if (this.#dirs.has(p)) throw new SimFsError('EISDIR', 'open', p);
+    const old = this.#files.get(p);
+    if (old) this.#usedBytes -= old.size;
+    const f: SimFile = { chunks: [], size: 0, mtimeMs: this.nowMs(), durable: undefined };
+    this.#files.set(p, f);
+    this.#dirs.get(parentOf(p))!.add(baseOf(p));
+    const w = new SimWritableFile(this, p, f);
+    const origWritev = w.writev.bind(w);
+    // keep #usedBytes in step with writes
+    w.writev = async (chunks: Uint8Array[]) => {
+      const before = f.size;
+      await origWritev(chunks);
+      this.#usedBytes += f.size - before;
+    };
+    return w;
+  }
+
+  createReadStream(path: string, range?: { start: number; end: number }): Readable {
+    const p = normalize(path);
+    const f = this.#files.get(p);
+    if (!f) {
+      const err = new SimFsError('ENOENT', 'open', p);
+      return new Readable({
+        read() {
+          this.destroy(err);
+        },
+      });
+    }
+    const all = contents(f);
+    const start = range?.start ?? 0;
+    const end = range === undefined ? all.byteLength : Math.min(all.byteLength, range.end + 1); // end is inclusive
+    const bytes = Buffer.from(all.subarray(start, Math.max(start, end))); // a copy: the file may be rewritten
+    const chunks: Buffer[] = [];
+    for (let off = 0; off < bytes.byteLength; off += SIM_READ_CHUNK_BYTES) chunks.push(bytes.subarray(off, off + SIM_READ_CHUNK_BYTES));
+    return Readable.from(chunks, { objectMode: false });
+  }
+
+  async readRange(path: string, start: number, length: number): Promise<Uint8Array> {
+    const p = normalize(path);
+    const f = this.#files.get(p);
+    if (!f) throw new SimFsError(this.#dirs.has(p) ? 'EISDIR' : 'ENOENT', 'open', p);
+    const all = contents(f);
+    return Buffer.from(all.subarray(start, Math.min(all.byteLength, start + length)));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const a = normalize(from);
+    const b = normalize(to);
+    const f = this.#files.get(a);
+    if (f) {
+      if (!this.#dirs.has(parentOf(b))) throw new SimFsError('ENOENT', 'rename', b);
+      if (this.#dirs.has(b)) throw new SimFsError('EISDIR', 'rename', b);
+      const old = this.#files.get(b);
+      if (old && old !== f) this.#usedBytes -= old.size;
+      this.#files.delete(a);
+      this.#dirs.get(parentOf(a))!.delete(baseOf(a));
+      this.#files.set(b, f);
+      this.#dirs.get(parentOf(b))!.add(baseOf(b));
+      return;
+    }
+    if (this.#dirs.has(a)) {
+      if (this.#files.has(b) || (this.#dirs.get(b)?.size ?? 0) > 0) throw new SimFsError('ENOTEMPTY', 'rename', b);
+      if (!this.#dirs.has(parentOf(b))) throw new SimFsError('ENOENT', 'rename', b);
+      this.#moveTree(a, b);
+      return;
+    }
+    throw new SimFsError('ENOENT', 'rename', a);
+  }
+
+  async unlink(path: string): Promise<void> {
+    const p = normalize(path);
+    if (this.#dirs.has(p)) throw new SimFsError('EISDIR', 'unlink', p);
+    const f = this.#files.get(p);
+    if (!f) return;
+    this.#usedBytes -= f.size;
+    this.#files.delete(p);
+    this.#dirs.get(parentOf(p))?.delete(baseOf(p));
+  }
+
+  async rmrf(path: string): Promise<void> {
+    const p = normalize(path);
+    if (this.#files.has(p)) return this.unlink(p);
+    if (!this.#dirs.has(p)) return;
+    const prefix = p === '/' ? '/' : `${p}/`;
+    for (const [fp, f] of [...this.#files]) {
+      if (fp.startsWith(prefix)) {
+        this.#usedBytes -= f.size;
+        this.#files.delete(fp);
+      }
+    }
+    for (const d of [...this.#dirs.keys()]) if (d.startsWith(prefix)) this.#dirs.delete(d);
+    for (const d of [...this.#indexes.keys()]) if (d === p || d.startsWith(prefix)) this.#indexes.delete(d);
+    if (p === '/') this.#dirs.set('/', new Set());
+    else {
+      this.#dirs.delete(p);
+      this.#dirs.get(parentOf(p))?.delete(baseOf(p));
+    }
+  }
+
+  async statfs(_path: string): Promise<FsStats> {
+    return { totalBytes: this.capacityBytes, freeBytes: Math.max(0, this.capacityBytes - this.#usedBytes) };
+  }
+
+  async openIndex(dir: string): Promise<KvIndex> {
+    const p = normalize(dir);
+    this.#mkdirp(p);
+    // One index per directory, kept across close/reopen (a restarted node finds its metadata).
+    let idx = this.#indexes.get(p);
+    if (!idx) {
+      idx = new SimKvIndex();
+      this.#indexes.set(p, idx);
+    }
+    idx.closed = false;
+    return idx;
+  }
+
+  #mkdirp(p: string): void {
+    if (this.#dirs.has(p)) return;
+    if (this.#files.has(p)) throw new SimFsError('EEXIST', 'mkdir', p);
+    const parent = parentOf(p);
+    this.#mkdirp(parent);
+    this.#dirs.set(p, new Set());
+    this.#dirs.get(parent)!.add(baseOf(p));
+  }
+
+  #moveTree(a: string, b: string): void {
+    const pa = `${a}/`;
+    for (const [fp, f] of [...this.#files]) {
+      if (!fp.startsWith(pa)) continue;
+      this.#files.delete(fp);
+      this.#files.set(b + fp.slice(a.length), f);
+    }
+    for (const [d, names] of [...this.#dirs]) {
+      if (d !== a && !d.startsWith(pa)) continue;
+      this.#dirs.delete(d);
+      this.#dirs.set(b + d.slice(a.length), names);
+    }
+    this.#dirs.get(parentOf(a))!.delete(baseOf(a));
+    this.#dirs.get(parentOf(b))!.add(baseOf(b));
+  }
+}
