@@ -1,6 +1,6 @@
 // copy-bck on the wire: the TCBMsg of `POST /v1/buckets/<src>?bck_to=<uname>` (AIS apc.TCBMsg, the
 // fields Shoal implements), the destination uname, and the target-to-target messages of the
-// intra-data stream (one message per small object, numbered chunks for big ones).
+// intra-data stream (small objects batched per message, numbered chunks for big ones).
 import type { CksumType } from './apc.ts';
 import { ErrInvalidArgument } from './errors.ts';
 import type { BckRefWire } from './intra.ts';
@@ -10,6 +10,8 @@ import { validateBckName } from './names.ts';
 export const CopyMsg = {
   /** One object, or one chunk of a big object (request; the reply acknowledges it). */
   obj: 'copy.obj',
+  /** Several small objects for one receiver (request; the reply names the ones that failed). */
+  objs: 'copy.objs',
   /** The sender gave up on a chunked object: the receiver drops its partial work file. */
   abort: 'copy.abort',
   /** The sender's walk is over and every object it sent was acknowledged (notification). */
@@ -49,6 +51,30 @@ export interface CopyObjBody {
   versioning: boolean;
   customMd: Record<string, string>;
   data: Uint8Array;
+}
+
+/** One whole small object of a `copy.objs` batch. */
+export interface CopyBatchObj {
+  name: string;
+  size: number;
+  /** The source's checksum (verified by the receiver when the destination uses the same type). */
+  cksumType: CksumType;
+  cksumValue: string;
+  customMd: Record<string, string>;
+  data: Uint8Array;
+}
+
+export interface CopyBatchBody {
+  xid: string;
+  bck: BckRefWire;
+  dstCksumType: CksumType;
+  versioning: boolean;
+  objs: CopyBatchObj[];
+}
+
+/** The reply to `copy.objs`: every object not named here was stored. */
+export interface CopyBatchReply {
+  failed: { name: string; err: string }[];
 }
 
 export interface CopyAbortBody {

@@ -1,12 +1,14 @@
-// The receiving side of copy-bck on a target: `copy.obj` messages over the intra-data endpoint.
-// A single message is one whole object; a chunked object opens a session at offset 0 whose chunks
+// The receiving side of copy-bck on a target: `copy.objs` and `copy.obj` messages over the
+// intra-data endpoint. A batch holds whole small objects, each stored from its buffer on its own (one
+// that fails is named in the reply, the others are kept); a single `copy.obj` is one whole object; a chunked object opens a session at offset 0 whose chunks
 // feed a PassThrough into storage.put (chunks arrive in order on one connection, and the handler
 // writes synchronously on arrival). A chunk is acknowledged once the put has taken it (drain), so
 // the sender's window bounds the memory. The put checksums; the sender's checksum is verified when
 // the destination uses the same type (a mismatch stores nothing and fails the object).
 import { once } from 'node:events';
-import { PassThrough, Readable } from 'node:stream';
-import { CopyMsg, type CopyAbortBody, type CopyDoneBody, type CopyObjBody } from '../../../protocol/copy.ts';
+import { PassThrough } from 'node:stream';
+import type { CksumType } from '../../../protocol/apc.ts';
+import { CopyMsg, type CopyAbortBody, type CopyBatchBody, type CopyBatchReply, type CopyDoneBody, type CopyObjBody } from '../../../protocol/copy.ts';
 import { ErrInvalidArgument, ErrNotFound } from '../../../protocol/errors.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { ObjMeta, PutOpts, Storage } from '../storage/storage.ts';
@@ -40,6 +42,7 @@ export class CopyReceiver {
   register(): void {
     const { data } = this.#core;
     data.handle(CopyMsg.obj, async (b, from) => this.#obj(b as CopyObjBody, from)); // async: runs synchronously up to its first await
+    data.handle(CopyMsg.objs, async (b) => this.#batch(b as CopyBatchBody));
     data.handle(CopyMsg.abort, async (b, from) => {
       const key = `${from}/${(b as CopyAbortBody).sid}`;
       const s = this.#sessions.get(key);
@@ -54,19 +57,19 @@ export class CopyReceiver {
     });
   }
 
-  #opts(b: CopyObjBody): PutOpts {
-    const same = b.cksumType === b.dstCksumType && b.cksumType !== 'none' && b.cksumValue !== '';
+  #opts(o: { cksumType: CksumType; cksumValue: string; size: number; customMd: Record<string, string> }, b: { dstCksumType: CksumType; versioning: boolean }): PutOpts {
+    const same = o.cksumType === b.dstCksumType && o.cksumType !== 'none' && o.cksumValue !== '';
     return {
       cksumType: b.dstCksumType,
-      expected: same ? { type: b.cksumType, value: b.cksumValue } : undefined,
-      contentLength: b.size,
-      customMd: b.customMd,
+      expected: same ? { type: o.cksumType, value: o.cksumValue } : undefined,
+      contentLength: o.size,
+      customMd: o.customMd,
       versioning: b.versioning,
       writePolicy: this.#core.feature('Fsync-PUT') ? 'immediate' : 'delayed',
     };
   }
 
-  #received(b: CopyObjBody): { ok: true } {
+  #received(b: { xid: string; size: number }): { ok: true } {
     const st = this.#states.get(b.xid);
     st.counters.inObjs++;
     st.counters.inBytes += b.size;
@@ -74,10 +77,23 @@ export class CopyReceiver {
     return { ok: true };
   }
 
+  async #batch(b: CopyBatchBody): Promise<CopyBatchReply> {
+    const failed: CopyBatchReply['failed'] = [];
+    await Promise.all(
+      b.objs.map((o) =>
+        this.#storage.putBytes(b.bck, o.name, o.data, this.#opts(o, b)).then(
+          () => void this.#received({ xid: b.xid, size: o.size }),
+          (e: unknown) => void failed.push({ name: o.name, err: e instanceof Error ? e.message : String(e) }),
+        ),
+      ),
+    );
+    return { failed };
+  }
+
   #obj(b: CopyObjBody, from: string): Promise<{ ok: true }> {
     const key = `${from}/${b.sid}`;
     if (b.off === 0 && b.last) {
-      return this.#storage.put(b.bck, b.name, Readable.from([b.data]), this.#opts(b)).then(() => this.#received(b));
+      return this.#storage.putBytes(b.bck, b.name, b.data, this.#opts(b, b)).then(() => this.#received(b));
     }
     let s = this.#sessions.get(key);
     if (b.off === 0) {
@@ -85,7 +101,7 @@ export class CopyReceiver {
       if (this.#sessions.size >= COPY_SESSIONS_MAX) throw new ErrInvalidArgument(`too many copy sessions (max ${COPY_SESSIONS_MAX})`);
       const pt = new PassThrough();
       pt.on('error', () => {}); // surfaces through the put's rejection; never an uncaught 'error'
-      const put = this.#storage.put(b.bck, b.name, pt, this.#opts(b));
+      const put = this.#storage.put(b.bck, b.name, pt, this.#opts(b, b));
       s = { pt, put };
       const sess = s;
       put.catch((e: unknown) => {

@@ -1,11 +1,10 @@
 // copy-bck on one target (AIS xs/tcb.go): walk this target's objects of the source (prefix filter),
-// name each `prepend + name`, and put it on its HRW owner for the destination: locally, or streamed
-// over the intra-data endpoint (one message up to COPY_CHUNK_BYTES, else numbered chunks with at most
-// COPY_WINDOW_CHUNKS unacknowledged per job). Done when the walk is over, every send acknowledged,
+// name each `prepend + name`, and put it on its HRW owner for the destination: locally, or over the
+// intra-data endpoint (small objects batched per owner in `copy.objs`, big ones in numbered chunks;
+// at most COPY_WINDOW_CHUNKS messages unacknowledged per job). Done when the walk is over, every send acknowledged,
 // and every peer said it is done sending (so in-objs is complete), bounded by COPY_PEERS_WAIT_MS.
-import { Readable } from 'node:stream';
 import { bckUname } from '../../../protocol/bmd.ts';
-import { CopyMsg, type CopyJobValue, type CopyObjBody } from '../../../protocol/copy.ts';
+import { CopyMsg, type CopyBatchBody, type CopyBatchReply, type CopyJobValue, type CopyObjBody } from '../../../protocol/copy.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
 import { activeTargets, type Snode } from '../../../protocol/smap.ts';
 import type { JobWork } from '../../../actors/xact/machine.ts';
@@ -14,11 +13,13 @@ import { targetCandidates } from '../../cluster/smap.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { GetResult, Storage } from '../storage/storage.ts';
 import type { CopyStates } from './state.ts';
+import { Batches, COPY_BATCH_BYTES_MAX, type Batch } from './batch.ts';
 import { Window } from './window.ts';
 
-/** Objects up to this size travel in one message; bigger ones in chunks of this size. */
+/** Objects up to this size travel whole (batched); bigger ones in chunks of this size. */
 export const COPY_CHUNK_BYTES = 1024 * 1024;
-/** Unacknowledged messages per job and target (flow control: bounds memory to about 8 MiB). */
+/** Unacknowledged messages per job and target (flow control: ~8 MiB on the wire; with the ready
+ * batches waiting for a slot and one open batch per peer, ~25 MiB per job per target in all). */
 export const COPY_WINDOW_CHUNKS = 8;
 /** Objects one target copies at once (default of TCBMsg num-workers). */
 export const COPY_OBJS_INFLIGHT_DEFAULT = 16;
@@ -85,6 +86,12 @@ export function copyWork(deps: CopyDeps, xid: string, src: BckRefWire, v: CopyJo
     let nfailed = 0;
     let sid = 0;
     const running = new Set<Promise<void>>();
+    const batches = new Batches<Snode>();
+    const sends = new Set<Promise<void>>();
+    const fail = (name: string, e: unknown): void => {
+      nfailed++;
+      if (failed.length < COPY_ERRORS_SHOWN_MAX) failed.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    };
 
     const copyOne = async (name: string): Promise<void> => {
       const dstName = v.prepend + name;
@@ -99,20 +106,62 @@ export function copyWork(deps: CopyDeps, xid: string, src: BckRefWire, v: CopyJo
         throw e;
       }
       if (owner.daemon_id === core.id) {
-        const body = got.data ? Readable.from([got.data]) : got.stream!;
-        await storage.put(v.bckTo, dstName, body, {
+        const opts = {
           cksumType: v.dstCksumType,
           expected: got.meta.cksumType === v.dstCksumType && got.meta.cksumType !== 'none' && got.meta.cksumValue ? { type: got.meta.cksumType, value: got.meta.cksumValue } : undefined,
           contentLength: got.meta.size,
           customMd: got.meta.customMd,
           versioning: v.dstVersioning,
           writePolicy: core.feature('Fsync-PUT') ? 'immediate' : 'delayed',
-        });
+        } as const;
+        if (got.data) await storage.putBytes(v.bckTo, dstName, got.data, opts);
+        else await storage.put(v.bckTo, dstName, got.stream!, opts);
+        return;
+      }
+      if (got.data && got.meta.size <= COPY_BATCH_BYTES_MAX) {
+        const { meta } = got;
+        const ready = batches.add(owner.daemon_id, owner, { name: dstName, size: meta.size, cksumType: meta.cksumType, cksumValue: meta.cksumValue, customMd: meta.customMd, data: got.data });
+        for (const b of ready) await sendBatch(b);
         return;
       }
       await send(owner, dstName, got);
       c.outObjs++;
       c.outBytes += got.meta.size;
+    };
+
+    // Waits for a window slot (backpressure on the walk), then sends; the outcome is counted per
+    // object when the reply arrives (awaited through `sends` before the job ends).
+    const sendBatch = async (b: Batch<Snode>): Promise<void> => {
+      await window.acquire();
+      if (signal.aborted) {
+        window.release();
+        signal.throwIfAborted();
+      }
+      const body: CopyBatchBody = { xid, bck: v.bckTo, dstCksumType: v.dstCksumType, versioning: v.dstVersioning, objs: b.objs };
+      const p: Promise<void> = core.data
+        .request<CopyBatchReply>(b.to.intra_data_net.direct_url, CopyMsg.objs, body, { timeoutMs: COPY_SEND_TIMEOUT_MS })
+        .then(
+          (reply) => {
+            const bad = new Map(reply.failed.map((f) => [f.name, f.err]));
+            for (const o of b.objs) {
+              const err = bad.get(o.name);
+              if (err !== undefined) {
+                fail(o.name, new Error(err));
+                continue;
+              }
+              c.outObjs++;
+              c.outBytes += o.size;
+            }
+          },
+          (e: unknown) => {
+            for (const o of b.objs) fail(o.name, e);
+          },
+        )
+        .finally(() => {
+          window.release();
+          sends.delete(p);
+        });
+      sends.add(p);
     };
 
     const send = async (owner: Snode, dstName: string, got: GetResult): Promise<void> => {
@@ -162,10 +211,7 @@ export function copyWork(deps: CopyDeps, xid: string, src: BckRefWire, v: CopyJo
         await objs.acquire();
         signal.throwIfAborted();
         const p: Promise<void> = copyOne(o.name)
-          .catch((e: unknown) => {
-            nfailed++;
-            if (failed.length < COPY_ERRORS_SHOWN_MAX) failed.push(`${o.name}: ${e instanceof Error ? e.message : String(e)}`);
-          })
+          .catch((e: unknown) => fail(o.name, e))
           .finally(() => {
             objs.release();
             running.delete(p);
@@ -173,6 +219,8 @@ export function copyWork(deps: CopyDeps, xid: string, src: BckRefWire, v: CopyJo
         running.add(p);
       }
       await Promise.all(running);
+      for (const b of batches.drain()) await sendBatch(b);
+      await Promise.all(sends);
       signal.throwIfAborted();
     } finally {
       for (const p of peers) {

@@ -35,7 +35,25 @@ interface Received {
   cksumValue: string;
 }
 
-export async function putObject(ctx: StorageCtx, bck: BckRef, objName: string, body: Readable, opts: PutOpts): Promise<ObjMeta> {
+export function putObject(ctx: StorageCtx, bck: BckRef, objName: string, body: Readable, opts: PutOpts): Promise<ObjMeta> {
+  return putWith(ctx, bck, objName, opts, (mpath, work) => receive(ctx, mpath, bck, work, objName, body, opts));
+}
+
+/**
+ * PUT of a body already in memory (copies, small objects): the same guarantees as putObject (work
+ * file, checksum, rename, index) without a stream: one checksum pass, then one writev.
+ */
+export function putObjectBytes(ctx: StorageCtx, bck: BckRef, objName: string, data: Uint8Array, opts: PutOpts): Promise<ObjMeta> {
+  return putWith(ctx, bck, objName, opts, (mpath, work) => receiveBytes(ctx, mpath, bck, work, objName, data, opts));
+}
+
+async function putWith(
+  ctx: StorageCtx,
+  bck: BckRef,
+  objName: string,
+  opts: PutOpts,
+  receiveFn: (mpath: string, work: string) => Promise<Received>,
+): Promise<ObjMeta> {
   validateObjPathName(objName);
   if (opts.contentLength !== undefined && !(Number.isSafeInteger(opts.contentLength) && opts.contentLength >= 0)) {
     throw new ErrInvalidArgument(`invalid content length ${opts.contentLength}`);
@@ -46,7 +64,7 @@ export async function putObject(ctx: StorageCtx, bck: BckRef, objName: string, b
   const work = workPath(mp.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
   let renamed = false;
   try {
-    const received = await receive(ctx, mp.path, bck, work, objName, body, opts);
+    const received = await receiveFn(mp.path, work);
     return await ctx.locks.run(uname, async () => {
       throwIfClash(ctx, bck, objName); // again: the other name may have arrived while we received
       const prev = locateAll(ctx, uname);
@@ -196,6 +214,63 @@ async function receiveInto(
     await file.close().catch(() => {});
     throw mapFsError(err, objName);
   }
+}
+
+async function receiveBytes(
+  ctx: StorageCtx,
+  mpath: string,
+  bck: BckRef,
+  work: string,
+  objName: string,
+  data: Uint8Array,
+  opts: PutOpts,
+): Promise<Received> {
+  const size = data.byteLength;
+  if (opts.contentLength !== undefined && size < opts.contentLength) {
+    throw new ErrIncompleteBody(`incomplete body for "${objName}": received ${size} of ${opts.contentLength} bytes`);
+  }
+  if (opts.contentLength !== undefined && size > opts.contentLength) {
+    throw new ErrInvalidArgument(`body of "${objName}" is longer than its content length (${size} > ${opts.contentLength})`);
+  }
+  // Checksums first: a body that fails verification never reaches the disk.
+  const result = await cksumBytes(ctx, data, opts);
+  const file = await openWork(ctx, mpath, bck, work, objName);
+  try {
+    if (size > 0) await file.writev([data]);
+    if (opts.writePolicy === 'immediate') await file.sync();
+    await file.close();
+    return result;
+  } catch (err) {
+    await file.close().catch(() => {});
+    throw mapFsError(err, objName);
+  }
+}
+
+async function cksumBytes(ctx: StorageCtx, data: Uint8Array, opts: PutOpts): Promise<Received> {
+  const size = data.byteLength;
+  const exp = opts.expected && opts.expected.type !== 'none' ? opts.expected : undefined;
+  const primary = await ctx.cksums.acquire(opts.cksumType);
+  let value: string;
+  try {
+    primary.update(data);
+    value = primary.digest();
+  } finally {
+    ctx.cksums.release(primary);
+  }
+  if (!exp) return { size, cksumType: opts.cksumType, cksumValue: value };
+  let got = value;
+  if (exp.type !== opts.cksumType) {
+    const check = await ctx.cksums.acquire(exp.type);
+    try {
+      check.update(data);
+      got = check.digest();
+    } finally {
+      ctx.cksums.release(check);
+    }
+  }
+  if (got !== exp.value.toLowerCase()) throw new ErrBadCksum(`BAD DATA CHECKSUM: ${exp.type}(${got} != ${exp.value})`);
+  // A bucket without checksums still keeps a checksum the client gave and we verified.
+  return opts.cksumType === 'none' ? { size, cksumType: exp.type, cksumValue: got } : { size, cksumType: opts.cksumType, cksumValue: value };
 }
 
 /**

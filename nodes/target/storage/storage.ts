@@ -16,7 +16,7 @@ import { decodeLom, encodeLom, type ObjMeta } from './lom.ts';
 import { Mountpath } from './mountpath.ts';
 import { deleteObject, setCustomMd } from './mutate.ts';
 import { NameLock } from './name-lock.ts';
-import { putObject, type PutOpts } from './put.ts';
+import { putObject, putObjectBytes, type PutOpts } from './put.ts';
 
 /** Index entries removed per batch when a bucket is destroyed (one lmdb commit per batch). */
 export const DESTROY_BATCH_SIZE = 10_000;
@@ -83,6 +83,12 @@ export class Storage {
   put(bck: BckRef, objName: string, body: Readable, opts: PutOpts): Promise<ObjMeta> {
     this.#assertOpen();
     return putObject(this.#ctx, bck, objName, body, opts);
+  }
+
+  /** PUT of a body already in memory (one checksum pass, one write; no stream). */
+  putBytes(bck: BckRef, objName: string, data: Uint8Array, opts: PutOpts): Promise<ObjMeta> {
+    this.#assertOpen();
+    return putObjectBytes(this.#ctx, bck, objName, data, opts);
   }
 
   /** Metadata from the index (sync; no filesystem access). */
