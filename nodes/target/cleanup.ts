@@ -7,7 +7,7 @@ import { ZERO_COUNTERS, type Counters } from '../../protocol/xact.ts';
 import type { JobWork } from '../../actors/xact/machine.ts';
 import type { Env } from '../../runtime/env/types.ts';
 import type { NodeCore } from '../common/node-core.ts';
-import { errnoOf } from './storage/fs-errors.ts';
+import { readdirOrEmpty } from './storage/fs-errors.ts';
 import { OBJ_DIR_NAME, PROVIDER_DIR_PREFIX, WORK_DIR_NAME } from './storage/layout.ts';
 import type { Storage } from './storage/storage.ts';
 
@@ -16,14 +16,6 @@ export const CLEANUP_WORK_AGE_MS = 60 * 60 * 1000;
 /** Directory depth walked under a bucket's object dir (object names nest as directories). */
 export const CLEANUP_DEPTH_MAX = 64;
 
-async function readdirOrEmpty(env: Env, path: string): ReturnType<Env['disk']['readdir']> {
-  try {
-    return await env.disk.readdir(path);
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return [];
-    throw err;
-  }
-}
 
 /** Files and bytes under `dir`, recursively. */
 async function usage(env: Env, dir: string, depth = 0): Promise<{ objs: number; bytes: number }> {

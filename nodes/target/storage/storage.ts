@@ -8,7 +8,7 @@ import type { Env, TimerHandle } from '../../../runtime/env/types.ts';
 import type { Hrw } from '../../cluster/hrw.ts';
 import { ATIME_FLUSH_INTERVAL_MS, AtimeBatch } from './atime.ts';
 import { locate, withAtime, type StorageCtx } from './ctx.ts';
-import { errnoOf } from './fs-errors.ts';
+import { readdirOrEmpty } from './fs-errors.ts';
 import { getObject, validateObject, type ByteRange, type GetResult } from './get.ts';
 import { bckDir, normalizeMountpath, objDir, objPath, objUname, PROVIDER_DIR_PREFIX, workDir, WORK_DIR_NAME, type BckRef } from './layout.ts';
 import { bucketKeys, listNames, listObjects, type ListEntry, type ListOpts } from './list.ts';
@@ -233,14 +233,6 @@ async function removeWorkFiles(env: Env, mpath: string): Promise<number> {
   return n;
 }
 
-async function readdirOrEmpty(env: Env, path: string): ReturnType<Env['disk']['readdir']> {
-  try {
-    return await env.disk.readdir(path);
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return [];
-    throw err;
-  }
-}
 
 export type { BckRef } from './layout.ts';
 export type { ObjMeta } from './lom.ts';
