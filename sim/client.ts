@@ -32,15 +32,22 @@ function objPath(bck: string, name: string): string {
 }
 
 export class SimClient {
+  /** Per-exchange timeout (undefined: the network default). */
+  timeoutMs: number | undefined;
   constructor(readonly net: SimNetwork, readonly proxyUrl: string, readonly nodeId = SIM_CLIENT_NODE) {}
 
   /** One exchange; 307s are followed with the same method and body. */
-  async request(method: string, path: string, opts: { body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<SimResult> {
-    let url = `${this.proxyUrl}${path}`;
+  async request(method: string, path: string, opts: { body?: Uint8Array; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<SimResult> {
+    return this.requestUrl(method, `${this.proxyUrl}${path}`, opts.timeoutMs ?? this.timeoutMs, opts);
+  }
+
+  /** One exchange with an absolute URL (any node); 307s followed. */
+  async requestUrl(method: string, first: string, timeoutMs: number | undefined, opts: { body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<SimResult> {
+    let url = first;
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = String(opts.body.byteLength);
     for (let hop = 0; ; hop++) {
-      const res: HttpClientResponse = await this.net.request(this.nodeId, { method, url, headers, body: opts.body });
+      const res: HttpClientResponse = await this.net.request(this.nodeId, { method, url, headers, body: opts.body, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
       const body = await readAll(res.body);
       const location = res.headers['location'];
       if (res.status === 307 && typeof location === 'string' && hop < SIM_CLIENT_REDIRECTS_MAX) {

@@ -66,6 +66,10 @@ export class SimCluster {
   readonly specs: SimNodeSpec[];
   readonly nodes = new Map<string, RunningNode>();
   readonly envs = new Map<string, SimNodeEnv>();
+  /** Nodes crashed and not yet restarted. */
+  readonly crashed = new Set<string>();
+  /** Starts of each node so far minus one (0 for the first start). */
+  readonly incarnations = new Map<string, number>();
   readonly client: SimClient;
   readonly proxyUrl: string;
 
@@ -97,10 +101,43 @@ export class SimCluster {
     const spec = this.specs.find((s) => s.id === id);
     if (!spec) throw new Error(`no node ${id}`);
     if (this.nodes.has(id)) throw new Error(`node ${id} is running`);
-    const env = this.world.envFor(id);
+    const env = this.world.envFor(id, this.incarnations.get(id) ?? 0);
     this.envs.set(id, env);
     const node = await this.drive(startNode(env, spec.cfg, spec.role, id));
     this.nodes.set(id, node);
+  }
+
+  /**
+   * Process crash of `id`: its timers are cancelled, its sockets reset, its handlers gone, and no
+   * event reaches its memory any more. The disk is kept with everything written (a process crash
+   * keeps the page cache). With `powerLoss` the disk keeps only what was synced/flushed.
+   */
+  crash(id: string, opts: { powerLoss?: boolean } = {}): void {
+    const env = this.envs.get(id);
+    if (!env || !this.nodes.has(id)) throw new Error(`node ${id} is not running`);
+    env.timers.kill();
+    this.world.net.crash(id);
+    // power loss: what was not synced (files) or flushed (KV indexes) is gone
+    if (opts.powerLoss) this.world.disk(id).powerLoss();
+    this.nodes.delete(id);
+    this.envs.delete(id);
+    this.crashed.add(id);
+  }
+
+  /**
+   * Starts a crashed node again on its disk (a new incarnation: new PRNG stream, new timers). Does not
+   * drive the scheduler: callers inside a run let the run settle it, others pass it to drive().
+   */
+  async restart(id: string): Promise<void> {
+    const spec = this.specs.find((s) => s.id === id);
+    if (!spec || !this.crashed.has(id)) throw new Error(`node ${id} is not crashed`);
+    const inc = this.world.net.incarnationOf(id);
+    this.incarnations.set(id, inc);
+    this.crashed.delete(id);
+    const env = this.world.envFor(id, inc);
+    this.envs.set(id, env);
+    const node = await startNode(env, spec.cfg, spec.role, id);
+    if (this.world.net.alive(id, inc)) this.nodes.set(id, node);
   }
 
   /** Polls the primary's Smap until every proxy and target is in it. */

@@ -1,14 +1,28 @@
-// One simulation run (what `npm run sim` and the tests call): form the cluster, create a bucket, run
-// the workload, stop the nodes. Returns the trace hash and the speed, or the failure with its seed.
+// One simulation run (what `npm run sim` and the tests call), the VOPR shape:
+// 1. safety phase: form the cluster, create a bucket, run the workload with the seed's faults,
+//    checking invariants as it goes;
+// 2. heal: stop injecting, unpartition, restart crashed targets;
+// 3. liveness: the cluster must converge (every node back, one Smap/BMD everywhere) within a
+//    virtual-time bound, then every acknowledged PUT reads back, the listing is exact, no work file
+//    is left.
 import { SimCluster, type SimClusterOptions } from './cluster.ts';
-import { runWorkload, type WorkloadStats } from './workload.ts';
+import { drawFaultPlan, FaultDriver, type FaultProfile, type FaultStats } from './faults.ts';
+import { InvariantChecker, SimInvariantError } from './invariants.ts';
+import { Workload, WORKLOAD_REQUEST_TIMEOUT_MS, type WorkloadStats } from './workload.ts';
 
 export const SIM_BUCKET = 'simbck';
+/** Virtual time the healed cluster gets to converge. */
+export const SIM_CONVERGE_VIRTUAL_MS_MAX = 60_000;
+/** Between two convergence polls. */
+export const SIM_CONVERGE_POLL_MS = 500;
 
 export interface SimRunOptions extends SimClusterOptions {
   steps: number;
   /** Think time between workload batches, drawn in [0, max) virtual ms (0: back to back). */
   pauseMsMax?: number;
+  faults?: FaultProfile;
+  /** Crashes lose unsynced data (power loss); the cluster runs with `Fsync-PUT` so acknowledged PUTs are synced. */
+  powerLoss?: boolean;
 }
 
 export interface SimRunResult {
@@ -20,20 +34,46 @@ export interface SimRunResult {
   virtualMs: number;
   wallMs: number;
   stats?: WorkloadStats;
+  faults?: FaultStats;
+  /** A node left the Smap during the run (placement checks were relaxed). */
+  membershipChanged: boolean;
+  /** Node views (Smap+BMD) the invariant checker sampled. */
+  invariantSamples: number;
   /** Last log lines of the world (for a failure report). */
   logTail: string[];
 }
 
 export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRunResult> {
   const wall0 = performance.now();
+  const profile = opts.faults ?? 'none';
   let c: SimCluster | undefined;
-  let stats: WorkloadStats | undefined;
+  let w: Workload | undefined;
+  let inv: InvariantChecker | undefined;
+  let driver: FaultDriver | undefined;
   let error: Error | undefined;
   try {
-    c = await SimCluster.fromSeed(seed, opts);
+    c = await SimCluster.fromSeed(seed, opts.powerLoss ? { ...opts, features: [...(opts.features ?? []), 'Fsync-PUT'] } : opts);
     const r = await c.drive(c.client.createBucket(SIM_BUCKET));
     if (r.status !== 200) throw new Error(`create bucket: ${r.status} ${r.text()}`);
-    stats = await runWorkload(c, { steps: opts.steps, bucket: SIM_BUCKET, pauseMsMax: opts.pauseMsMax });
+    inv = new InvariantChecker(c);
+    inv.formedSmapVersion = Number((await c.drive(c.client.smap())).version);
+    w = new Workload(c, inv, SIM_BUCKET);
+    const faulty = profile !== 'none';
+    if (faulty) {
+      c.client.timeoutMs = WORKLOAD_REQUEST_TIMEOUT_MS;
+      driver = new FaultDriver(c, drawFaultPlan(seed, profile, opts.powerLoss ?? false));
+      driver.start();
+    }
+    await w.run(opts.steps, { faulty, pauseMsMax: opts.pauseMsMax });
+    if (driver) await driver.heal();
+    const deadline = c.nowMs + SIM_CONVERGE_VIRTUAL_MS_MAX;
+    for (;;) {
+      if (await c.drive(inv.converged(), SIM_CONVERGE_VIRTUAL_MS_MAX)) break;
+      if (c.nowMs >= deadline) throw new SimInvariantError(`seed ${seed}: cluster did not converge within ${SIM_CONVERGE_VIRTUAL_MS_MAX} virtual ms after healing`);
+      await c.runFor(SIM_CONVERGE_POLL_MS);
+    }
+    await w.quiescenceCheck();
+    inv.checkNoWorkFiles();
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
   }
@@ -53,11 +93,14 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     events,
     virtualMs,
     wallMs: performance.now() - wall0,
-    stats,
+    stats: w?.stats,
+    faults: driver?.stats,
+    membershipChanged: inv?.membershipChanged ?? false,
+    invariantSamples: inv?.samples ?? 0,
     logTail: c?.world.logs.ring.slice(-50) ?? [],
   };
 }
 
 export function replayCommand(seed: number, opts: SimRunOptions): string {
-  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}`;
+  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}`;
 }

@@ -1,10 +1,17 @@
 // A PRNG-driven object workload against a SimCluster, checking invariants as it goes:
-// - every acknowledged PUT reads back the same bytes until deleted; nothing deleted reads back;
-// - listings are sorted (UTF-8 byte order, strictly ascending) and, at quiescence, complete and exact.
-// Ops run in small concurrent batches on distinct names, so the model is exact without faults.
+// - a GET that answers 200 returns bytes some PUT of that name may have left (the acknowledged one
+//   when the name's history is certain); a certain-present object never reads 404 (stable membership);
+// - listings are sorted (UTF-8 byte order, strictly ascending) and never list an acknowledged delete;
+// - at quiescence (quiescenceCheck): every acknowledged PUT reads back exactly, the listing is exact.
+// Under faults a request may fail (no answer, 5xx): an unacknowledged PUT or DELETE makes the name
+// uncertain (old or new state) until the next acknowledged write. Ops of one batch use distinct names.
+import { cksumBuffer, isCksumType } from '../runtime/cksum/cksum.ts';
 import { compareUtf8 } from './env/disk.ts';
 import type { SimCluster } from './cluster.ts';
 import type { SimResult } from './client.ts';
+import type { InvariantChecker } from './invariants.ts';
+
+export { SimInvariantError } from './invariants.ts';
 
 /** Names are drawn from this many (so PUTs overwrite and GETs hit). */
 export const WORKLOAD_NAMES_MAX = 64;
@@ -14,8 +21,10 @@ export const WORKLOAD_BATCH_OPS_MAX = 4;
 export const WORKLOAD_PAUSE_MS_MAX = 50;
 /** Virtual time one batch may take before the run is declared stuck. */
 export const WORKLOAD_BATCH_VIRTUAL_MS_MAX = 120_000;
-
-export class SimInvariantError extends Error {}
+/** The client gives up on one exchange after this (well under the batch bound). */
+export const WORKLOAD_REQUEST_TIMEOUT_MS = 30_000;
+/** Invariant sample (every node's Smap/BMD) every this many batches. */
+export const WORKLOAD_SAMPLE_EVERY_BATCHES = 8;
 
 export interface WorkloadStats {
   puts: number;
@@ -23,95 +32,194 @@ export interface WorkloadStats {
   deletes: number;
   lists: number;
   bytesPut: number;
+  /** Requests that failed (no answer, 5xx) or listings that failed. */
+  failed: number;
 }
 
-type Op = { kind: 'put'; name: string; bytes: Uint8Array } | { kind: 'get'; name: string } | { kind: 'delete'; name: string } | { kind: 'list' };
+type Op = { kind: 'put'; name: string; bytes: Uint8Array } | { kind: 'get'; name: string } | { kind: 'delete'; name: string };
+
+/** What a name may hold: each entry is possible (null: absent). One entry: certain. */
+type Slot = (Uint8Array | null)[];
 
 const PREFIXES = ['', 'a/', 'a/b/', 'z/', 'dir-'];
+/** Status of an exchange that got no answer at all (reset, refused, timeout). */
+const NO_ANSWER = 0;
 
-export async function runWorkload(c: SimCluster, opts: { steps: number; bucket: string; pauseMsMax?: number }): Promise<WorkloadStats> {
-  const pauseMsMax = opts.pauseMsMax ?? WORKLOAD_PAUSE_MS_MAX;
-  const rnd = c.world.random;
-  const model = new Map<string, Uint8Array>();
-  const stats: WorkloadStats = { puts: 0, gets: 0, deletes: 0, lists: 0, bytesPut: 0 };
-  const nameOf = (i: number): string => `${PREFIXES[i % PREFIXES.length]}obj-${String(i).padStart(3, '0')}`;
-  const fail = (msg: string): never => {
-    throw new SimInvariantError(`seed ${c.seed} at ${c.nowMs.toFixed(3)} virtual ms: ${msg}`);
-  };
-  const expectStatus = (r: SimResult, ok: number[], what: string): void => {
-    if (!ok.includes(r.status)) fail(`${what}: status ${r.status} ${r.text().slice(0, 300)}`);
-  };
-
-  let step = 0;
-  while (step < opts.steps) {
-    const roll = rnd.float();
-    if (roll < 0.1) {
-      // a listing alone: at quiescence it must be exactly the model
-      step++;
-      stats.lists++;
-      const entries = await c.drive(c.client.list(opts.bucket, { pageSize: rnd.int(2) === 0 ? undefined : 1 + rnd.int(20) }), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
-      const names = entries.map((e) => e.name);
-      for (let i = 1; i < names.length; i++) {
-        if (compareUtf8(names[i - 1]!, names[i]!) >= 0) fail(`listing not sorted: "${names[i - 1]}" then "${names[i]}"`);
-      }
-      const want = [...model.keys()].sort(compareUtf8);
-      if (names.join('\n') !== want.join('\n')) {
-        const missing = want.filter((n) => !names.includes(n));
-        const extra = names.filter((n) => !model.has(n));
-        fail(`listing differs from acknowledged state: missing [${missing.join(', ')}], extra [${extra.join(', ')}]`);
-      }
-    } else {
-      const n = Math.min(opts.steps - step, 1 + rnd.int(WORKLOAD_BATCH_OPS_MAX));
-      const used = new Set<string>();
-      const ops: Op[] = [];
-      while (ops.length < n) {
-        const name = nameOf(rnd.int(WORKLOAD_NAMES_MAX));
-        if (used.has(name)) continue;
-        used.add(name);
-        const r = rnd.float();
-        if (r < 0.45) ops.push({ kind: 'put', name, bytes: rnd.bytes(rnd.int(WORKLOAD_OBJECT_BYTES_MAX + 1)) });
-        else if (r < 0.8) ops.push({ kind: 'get', name });
-        else ops.push({ kind: 'delete', name });
-      }
-      step += ops.length;
-      const results = await c.drive(Promise.all(ops.map((op) => runOp(c, opts.bucket, op))), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
-      ops.forEach((op, i) => {
-        const r = results[i]!;
-        if (op.kind === 'put') {
-          stats.puts++;
-          stats.bytesPut += op.bytes.byteLength;
-          expectStatus(r, [200], `PUT ${op.name}`);
-          model.set(op.name, op.bytes);
-        } else if (op.kind === 'get') {
-          stats.gets++;
-          const want = model.get(op.name);
-          if (want === undefined) expectStatus(r, [404], `GET of absent ${op.name}`);
-          else {
-            expectStatus(r, [200], `GET ${op.name}`);
-            if (Buffer.compare(r.body, want) !== 0) fail(`GET ${op.name}: ${r.body.byteLength} bytes differ from the ${want.byteLength} acknowledged`);
-          }
-        } else if (op.kind === 'delete') {
-          stats.deletes++;
-          expectStatus(r, model.has(op.name) ? [200] : [200, 404], `DELETE ${op.name}`);
-          model.delete(op.name);
-        }
-      });
-    }
-    const pause = rnd.float() * pauseMsMax;
-    if (pause > 0) await c.runFor(pause);
-  }
-  return stats;
+function failedStatus(status: number): boolean {
+  return status === NO_ANSWER || status >= 500;
 }
 
-function runOp(c: SimCluster, bck: string, op: Op): Promise<SimResult> {
-  switch (op.kind) {
-    case 'put':
-      return c.client.put(bck, op.name, op.bytes);
-    case 'get':
-      return c.client.get(bck, op.name);
-    case 'delete':
-      return c.client.delete(bck, op.name);
-    case 'list':
-      throw new Error('list runs alone');
+export class Workload {
+  readonly model = new Map<string, Slot>();
+  /** Every value ever PUT per name: after a membership change a stale copy may surface (no rebalance yet). */
+  readonly #history = new Map<string, Uint8Array[]>();
+  /** 404s of names acknowledged present: a violation unless the membership changed (checked after the batch). */
+  #suspects: string[] = [];
+  readonly stats: WorkloadStats = { puts: 0, gets: 0, deletes: 0, lists: 0, bytesPut: 0, failed: 0 };
+
+  constructor(readonly c: SimCluster, readonly inv: InvariantChecker, readonly bucket: string) {}
+
+  fail(msg: string): never {
+    return this.inv.fail(msg);
+  }
+
+  nameOf(i: number): string {
+    return `${PREFIXES[i % PREFIXES.length]}obj-${String(i).padStart(3, '0')}`;
+  }
+
+  /** Runs `steps` ops; `faulty` allows failed requests (else any failure is a violation). */
+  async run(steps: number, opts: { faulty: boolean; pauseMsMax?: number }): Promise<void> {
+    const pauseMsMax = opts.pauseMsMax ?? WORKLOAD_PAUSE_MS_MAX;
+    const rnd = this.c.world.random;
+    let step = 0;
+    let batches = 0;
+    while (step < steps) {
+      if (rnd.float() < 0.1) {
+        step++;
+        await this.list(opts.faulty, false, rnd.int(2) === 0 ? undefined : 1 + rnd.int(20));
+      } else {
+        const n = Math.min(steps - step, 1 + rnd.int(WORKLOAD_BATCH_OPS_MAX));
+        const used = new Set<string>();
+        const ops: Op[] = [];
+        while (ops.length < n) {
+          const name = this.nameOf(rnd.int(WORKLOAD_NAMES_MAX));
+          if (used.has(name)) continue;
+          used.add(name);
+          const r = rnd.float();
+          if (r < 0.45) ops.push({ kind: 'put', name, bytes: rnd.bytes(rnd.int(WORKLOAD_OBJECT_BYTES_MAX + 1)) });
+          else if (r < 0.8) ops.push({ kind: 'get', name });
+          else ops.push({ kind: 'delete', name });
+        }
+        step += ops.length;
+        const results = await this.c.drive(Promise.all(ops.map((op) => this.#runOp(op))), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
+        ops.forEach((op, i) => this.#check(op, results[i]!, opts.faulty));
+        await this.#settleSuspects();
+      }
+      if (++batches % WORKLOAD_SAMPLE_EVERY_BATCHES === 0) await this.c.drive(this.inv.sample(), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
+      const pause = rnd.float() * pauseMsMax;
+      if (pause > 0) await this.c.runFor(pause);
+    }
+  }
+
+  /** A listing: sorted, no certain-absent name; `exact` (quiescence): every certain-present name too. */
+  async list(faulty: boolean, exact: boolean, pageSize?: number): Promise<void> {
+    this.stats.lists++;
+    let names: string[];
+    try {
+      const entries = await this.c.drive(this.c.client.list(this.bucket, pageSize === undefined ? {} : { pageSize }), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
+      names = entries.map((e) => e.name);
+    } catch (e) {
+      if (!faulty) this.fail(`list: ${(e as Error).message.slice(0, 300)}`);
+      this.stats.failed++;
+      return;
+    }
+    if (this.inv.membershipChanged) return; // without rebalance, copies may be stranded or resurrected
+    for (let i = 1; i < names.length; i++) {
+      if (compareUtf8(names[i - 1]!, names[i]!) >= 0) this.fail(`listing not sorted: "${names[i - 1]}" then "${names[i]}"`);
+    }
+    const listed = new Set(names);
+    const missing: string[] = [];
+    const extra: string[] = [];
+    for (const n of names) {
+      const slot = this.model.get(n);
+      if (slot === undefined || slot.every((v) => v === null)) extra.push(n);
+    }
+    if (exact && !faulty) {
+      for (const [n, slot] of this.model) if (slot.every((v) => v !== null) && !listed.has(n)) missing.push(n);
+    }
+    if (missing.length + extra.length > 0) this.fail(`listing differs from acknowledged state: missing [${missing.join(', ')}], listed though deleted/never put [${extra.join(', ')}]`);
+  }
+
+  /** Quiescence: every name reads back its acknowledged state; the listing is exact. */
+  async quiescenceCheck(): Promise<void> {
+    const names = [...this.model.keys()].sort(compareUtf8);
+    for (const name of names) {
+      const r = await this.c.drive(this.#runOp({ kind: 'get', name }), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
+      this.#check({ kind: 'get', name }, r, false);
+      if (r.status === 200) await this.#checkCksum(name, r);
+    }
+    await this.#settleSuspects();
+    await this.list(false, true);
+  }
+
+  /** The checksum the target answers with is the checksum of the bytes it returned. */
+  async #checkCksum(name: string, r: SimResult): Promise<void> {
+    const type = r.headers['ais-checksum-type'];
+    const value = r.headers['ais-checksum-value'];
+    if (typeof type !== 'string' || typeof value !== 'string' || type === 'none' || !isCksumType(type)) return;
+    const got = await cksumBuffer(type, r.body);
+    if (got !== value) this.fail(`GET ${name}: ${type} checksum header ${value} but the bytes hash to ${got}`);
+  }
+
+  /** A fresh sample tells whether a node left the Smap (then a 404 may be a stranded copy). */
+  async #settleSuspects(): Promise<void> {
+    if (this.#suspects.length === 0) return;
+    const suspects = this.#suspects;
+    this.#suspects = [];
+    if (!this.inv.membershipChanged) await this.c.drive(this.inv.sample(), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
+    if (!this.inv.membershipChanged) this.fail(suspects.join('; '));
+  }
+
+  async #runOp(op: Op): Promise<SimResult> {
+    const cl = this.c.client;
+    try {
+      switch (op.kind) {
+        case 'put':
+          return await cl.put(this.bucket, op.name, op.bytes);
+        case 'get':
+          return await cl.get(this.bucket, op.name);
+        case 'delete':
+          return await cl.delete(this.bucket, op.name);
+      }
+    } catch (e) {
+      const text = (e as Error).message;
+      return { status: NO_ANSWER, headers: {}, body: Buffer.alloc(0), text: () => text };
+    }
+  }
+
+  #check(op: Op, r: SimResult, faulty: boolean): void {
+    const slot: Slot = this.model.get(op.name) ?? [null];
+    const failed = failedStatus(r.status);
+    if (failed) {
+      this.stats.failed++;
+      if (!faulty) this.fail(`${op.kind.toUpperCase()} ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
+    }
+    switch (op.kind) {
+      case 'put':
+        this.stats.puts++;
+        this.stats.bytesPut += op.bytes.byteLength;
+        if (r.status === 200 || failed) {
+          const h = this.#history.get(op.name) ?? [];
+          h.push(op.bytes);
+          this.#history.set(op.name, h);
+        }
+        if (r.status === 200) this.model.set(op.name, [op.bytes]);
+        else if (failed) this.model.set(op.name, [...slot, op.bytes]);
+        else this.fail(`PUT ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
+        return;
+      case 'delete':
+        this.stats.deletes++;
+        if (r.status === 200 || r.status === 404) {
+          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present`);
+          this.model.set(op.name, [null]);
+        } else if (failed) this.model.set(op.name, [...slot, null]);
+        else this.fail(`DELETE ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
+        return;
+      case 'get': {
+        this.stats.gets++;
+        if (failed) return;
+        if (r.status === 404) {
+          if (!slot.includes(null) && !this.inv.membershipChanged) this.#suspects.push(`GET ${op.name}: 404 though acknowledged present (${slot.length} possible states)`);
+          return;
+        }
+        if (r.status !== 200) this.fail(`GET ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
+        const stale = this.inv.membershipChanged ? (this.#history.get(op.name) ?? []) : [];
+        if (![...slot, ...stale].some((v) => v !== null && Buffer.compare(r.body, v) === 0)) {
+          const want = slot.find((v) => v !== null);
+          this.fail(`GET ${op.name}: ${r.body.byteLength} bytes match no acknowledged or in-doubt PUT (${want ? `acknowledged ${want.byteLength} bytes` : 'acknowledged absent'})`);
+        }
+        return;
+      }
+    }
   }
 }

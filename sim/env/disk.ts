@@ -80,7 +80,32 @@ export class SimKvIndex implements KvIndex {
   #values = new Map<string, Uint8Array>();
   /** Keys written or removed since the last flush (what a machine crash may lose). */
   readonly dirty = new Set<string>();
+  /** Per dirty key, its value at the last flush (undefined: absent then). */
+  readonly #flushed = new Map<string, Uint8Array | undefined>();
   closed = false;
+
+  #touch(key: string): void {
+    if (!this.dirty.has(key)) this.#flushed.set(key, this.#values.get(key));
+    this.dirty.add(key);
+  }
+
+  /** Power loss: every key written or removed since the last flush gets its flushed state back. */
+  loseUnflushed(): void {
+    for (const [key, v] of this.#flushed) {
+      const had = this.#values.has(key);
+      if (v === undefined) {
+        if (had) {
+          this.#values.delete(key);
+          this.#keys.splice(this.#lowerBound(key), 1);
+        }
+      } else {
+        if (!had) this.#keys.splice(this.#lowerBound(key), 0, key);
+        this.#values.set(key, v);
+      }
+    }
+    this.#flushed.clear();
+    this.dirty.clear();
+  }
 
   get size(): number {
     return this.#keys.length;
@@ -91,15 +116,16 @@ export class SimKvIndex implements KvIndex {
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
+    this.#touch(key);
     if (!this.#values.has(key)) this.#keys.splice(this.#lowerBound(key), 0, key);
     this.#values.set(key, new Uint8Array(value)); // the caller may reuse its buffer
-    this.dirty.add(key);
   }
 
   async remove(key: string): Promise<void> {
-    if (!this.#values.delete(key)) return;
+    if (!this.#values.has(key)) return;
+    this.#touch(key);
+    this.#values.delete(key);
     this.#keys.splice(this.#lowerBound(key), 1);
-    this.dirty.add(key);
   }
 
   range(opts: { start: string; end?: string; limit?: number; keysOnly?: boolean }): Iterable<{ key: string; value: Uint8Array }> {
@@ -116,6 +142,7 @@ export class SimKvIndex implements KvIndex {
 
   async flush(): Promise<void> {
     this.dirty.clear();
+    this.#flushed.clear();
   }
 
   async close(): Promise<void> {
@@ -162,6 +189,17 @@ class SimWritableFile implements WritableFile {
   }
 }
 
+/** Disk operations a fault injector sees. */
+export type SimDiskOp = 'open' | 'write' | 'read';
+
+/** Injected disk faults (sim/faults.ts): an error code for an op, and slow I/O as virtual delay. */
+export interface SimDiskFaults {
+  /** An fs error code (`EIO`, `ENOSPC`) to fail this op with, or undefined. */
+  error(op: SimDiskOp, path: string): string | undefined;
+  /** A virtual-time delay before this op completes, or undefined (no delay). */
+  delay(op: SimDiskOp, path: string): Promise<void> | undefined;
+}
+
 export interface SimDiskOptions {
   /** Realtime for mtimes. */
   nowMs: () => number;
@@ -177,10 +215,42 @@ export class SimDisk implements Disk {
   readonly nowMs: () => number;
   #usedBytes = 0;
   #tmpSeq = 0;
+  /** Fault injection (none by default). */
+  faults: SimDiskFaults | undefined;
+
+  /** @internal throws the injected error of `op` on `path`, after its injected delay. */
+  async fault(op: SimDiskOp, path: string): Promise<void> {
+    const f = this.faults;
+    if (f === undefined) return;
+    const d = f.delay(op, path);
+    if (d !== undefined) await d;
+    const code = f.error(op, path);
+    if (code !== undefined) throw new SimFsError(code, op, path);
+  }
 
   constructor(opts: SimDiskOptions) {
     this.nowMs = opts.nowMs;
     this.capacityBytes = opts.capacityBytes ?? SIM_DISK_CAPACITY_BYTES_DEFAULT;
+  }
+
+  /**
+   * Power loss: every file gets its last synced content back (a never-synced file vanishes) and every
+   * KV index loses its unflushed writes. Directory operations (mkdir, rename, unlink) count as
+   * durable at once (a journaling filesystem's metadata; the model does not reorder them).
+   */
+  powerLoss(): void {
+    for (const [p, f] of [...this.#files]) {
+      if (f.durable === undefined) {
+        this.#usedBytes -= f.size;
+        this.#files.delete(p);
+        this.#dirs.get(parentOf(p))?.delete(baseOf(p));
+      } else if (f.durable.byteLength !== f.size || contents(f) !== f.durable) {
+        this.#usedBytes += f.durable.byteLength - f.size;
+        f.chunks = [f.durable];
+        f.size = f.durable.byteLength;
+      }
+    }
+    for (const idx of this.#indexes.values()) idx.loseUnflushed();
   }
 
   /** Every file path, sorted (tests, leak checks). */
@@ -218,6 +288,7 @@ export class SimDisk implements Disk {
 
   async readFile(path: string): Promise<Uint8Array> {
     const p = normalize(path);
+    await this.fault('read', p);
     const f = this.#files.get(p);
     if (!f) throw new SimFsError(this.#dirs.has(p) ? 'EISDIR' : 'ENOENT', 'open', p);
     return Buffer.from(contents(f)); // a copy, as a read is
@@ -235,6 +306,7 @@ export class SimDisk implements Disk {
 
   async openWrite(path: string): Promise<WritableFile> {
     const p = normalize(path);
+    await this.fault('open', p);
     if (!this.#dirs.has(parentOf(p))) throw new SimFsError('ENOENT', 'open', p);
     if (this.#dirs.has(p)) throw new SimFsError('EISDIR', 'open', p);
     const old = this.#files.get(p);
@@ -246,6 +318,7 @@ export class SimDisk implements Disk {
     const origWritev = w.writev.bind(w);
     // keep #usedBytes in step with writes
     w.writev = async (chunks: Uint8Array[]) => {
+      await this.fault('write', p);
       const before = f.size;
       await origWritev(chunks);
       this.#usedBytes += f.size - before;
@@ -264,6 +337,15 @@ export class SimDisk implements Disk {
         },
       });
     }
+    const code = this.faults?.error('read', p);
+    if (code !== undefined) {
+      const err = new SimFsError(code, 'read', p);
+      return new Readable({
+        read() {
+          this.destroy(err);
+        },
+      });
+    }
     const all = contents(f);
     const start = range?.start ?? 0;
     const end = range === undefined ? all.byteLength : Math.min(all.byteLength, range.end + 1); // end is inclusive
@@ -275,6 +357,7 @@ export class SimDisk implements Disk {
 
   async readRange(path: string, start: number, length: number): Promise<Uint8Array> {
     const p = normalize(path);
+    await this.fault('read', p);
     const f = this.#files.get(p);
     if (!f) throw new SimFsError(this.#dirs.has(p) ? 'EISDIR' : 'ENOENT', 'open', p);
     const all = contents(f);

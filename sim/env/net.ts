@@ -73,7 +73,11 @@ function bodyForbidden(method: string, status: number): boolean {
 export class SimNetwork {
   readonly sched: Scheduler;
   readonly random: SimRandom;
-  readonly #latency: (from: string, to: string) => number;
+  #latency: (from: string, to: string) => number;
+  /** Current incarnation of each node (bumped by crash): events for an older one are dropped. */
+  readonly #incarnation = new Map<string, number>();
+  /** Per destination node: fail() of each HTTP exchange its handler has not answered yet. */
+  readonly #inflight = new Map<string, Set<(err: Error) => void>>();
   readonly #http = new Map<string, HttpBinding>();
   readonly #msg = new Map<string, MsgBinding>();
   /** Cut links, as "a|b" with a < b. */
@@ -91,6 +95,40 @@ export class SimNetwork {
 
   latency(from: string, to: string): number {
     return this.#latency(from, to);
+  }
+
+  /** Replaces the latency distribution (fault profiles). */
+  setLatency(fn: (from: string, to: string) => number): void {
+    this.#latency = fn;
+  }
+
+  incarnationOf(nodeId: string): number {
+    return this.#incarnation.get(nodeId) ?? 0;
+  }
+
+  /** Whether incarnation `inc` of `nodeId` is the live one (not crashed since). */
+  alive(nodeId: string, inc: number): boolean {
+    return this.incarnationOf(nodeId) === inc;
+  }
+
+  /**
+   * Process crash of `nodeId`: its listeners vanish, its connections reset (peers see the close one
+   * latency later, as a TCP RST), exchanges its handlers had not answered fail with ECONNRESET, and
+   * nothing more is delivered to the old incarnation.
+   */
+  crash(nodeId: string): void {
+    this.#incarnation.set(nodeId, this.incarnationOf(nodeId) + 1);
+    for (const [k, b] of [...this.#http]) if (b.nodeId === nodeId) this.#http.delete(k);
+    for (const [k, b] of [...this.#msg]) if (b.nodeId === nodeId) this.#msg.delete(k);
+    for (const s of [...this.#live]) if (s.nodeId === nodeId || s.peer?.nodeId === nodeId) s.reset('connection reset (peer crashed)');
+    const pending = this.#inflight.get(nodeId);
+    this.#inflight.delete(nodeId);
+    for (const fail of pending ?? []) fail(new SimNetError('ECONNRESET', `${nodeId} crashed`));
+  }
+
+  /** Live connections (in creation order: deterministic). */
+  liveSockets(): SimMsgSocket[] {
+    return [...this.#live].filter((s) => s.isOpen && s.peer !== undefined);
   }
 
   // --- partitions (hooks for the fault phase) ---
@@ -111,11 +149,12 @@ export class SimNetwork {
 
   /** The Net of one node: requests and connections it makes carry its id. */
   forNode(nodeId: string): Net {
+    const inc = this.incarnationOf(nodeId);
     return {
       serveHttp: (host, port, handler, opts) => this.#serveHttp(nodeId, host, port, handler, opts),
-      request: (req) => this.request(nodeId, req),
+      request: (req) => this.request(nodeId, req, inc),
       listenMsg: (host, port, onConnection) => this.#listenMsg(nodeId, host, port, onConnection),
-      connectMsg: (url) => this.#connectMsg(nodeId, url),
+      connectMsg: (url) => this.#connectMsg(nodeId, url, inc),
     };
   }
 
@@ -138,13 +177,21 @@ export class SimNetwork {
   }
 
   /** An HTTP exchange from node `from`: request after one latency, response after another. */
-  request(from: string, req: HttpClientRequest): Promise<HttpClientResponse> {
-    return new Promise<HttpClientResponse>((resolve, reject) => {
+  request(from: string, req: HttpClientRequest, fromInc = this.incarnationOf(from)): Promise<HttpClientResponse> {
+    return new Promise<HttpClientResponse>((resolveRaw, rejectRaw) => {
+      // a crashed caller's memory is gone: nothing settles its promises any more
+      const resolve = (r: HttpClientResponse): void => {
+        if (this.alive(from, fromInc)) resolveRaw(r);
+        else if (r.body instanceof Readable) r.body.destroy();
+      };
+      const reject = (e: Error): void => {
+        if (this.alive(from, fromInc)) rejectRaw(e);
+      };
       let parsed: { key: string; target: string };
       try {
         parsed = parseUrl(req.url);
       } catch (err) {
-        reject(err);
+        reject(err as Error);
         return;
       }
       const method = req.method.toUpperCase();
@@ -171,6 +218,11 @@ export class SimNetwork {
         if (b === undefined) return fail(new SimNetError('ECONNREFUSED', `connect ${parsed.key}`));
         if (!this.linkUp(from, b.nodeId)) return fail(new SimNetError('ECONNRESET', `${method} ${req.url}: link down`));
         this.httpRequests++;
+        let inflight = this.#inflight.get(b.nodeId);
+        if (inflight === undefined) this.#inflight.set(b.nodeId, (inflight = new Set()));
+        const failLater = (err: Error): void => void this.sched.after(this.latency(b.nodeId, from), from, 'http.reset', () => fail(err));
+        inflight.add(failLater);
+        const destInc = this.incarnationOf(b.nodeId);
         const q = parsed.target.indexOf('?');
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -184,6 +236,8 @@ export class SimNetwork {
           remoteAddr: from,
         };
         const answer = (res: HttpResponse): void => {
+          if (!this.alive(b.nodeId, destInc)) return; // answered by a crashed incarnation: never sent
+          inflight.delete(failLater);
           this.sched.after(this.latency(b.nodeId, from), from, 'http.res', () => {
             if (settled || !this.linkUp(from, b.nodeId)) {
               if (res.body instanceof Readable) res.body.destroy();
@@ -227,8 +281,8 @@ export class SimNetwork {
     };
   }
 
-  #connectMsg(from: string, url: string): MsgSocket {
-    const client = new SimMsgSocket(this, from);
+  #connectMsg(from: string, url: string, fromInc: number): MsgSocket {
+    const client = new SimMsgSocket(this, from, fromInc);
     let key: string;
     try {
       key = parseUrl(url).key;
@@ -243,7 +297,7 @@ export class SimNetwork {
       if (client.closed) return;
       if (b === undefined) return client.failConnect(`connect ECONNREFUSED ${key}`, this.latency(destNode, from));
       if (!this.linkUp(from, b.nodeId)) return client.failConnect(`connect ETIMEDOUT ${key}`, this.latency(b.nodeId, from));
-      const server = new SimMsgSocket(this, b.nodeId);
+      const server = new SimMsgSocket(this, b.nodeId, this.incarnationOf(b.nodeId));
       server.peer = client;
       client.peer = server;
       server.open = true;
@@ -285,7 +339,12 @@ export class SimMsgSocket implements MsgSocket {
   readonly #onClose: ((reason: string) => void)[] = [];
   readonly #onOpen: (() => void)[] = [];
 
-  constructor(readonly net: SimNetwork, readonly nodeId: string) {}
+  constructor(readonly net: SimNetwork, readonly nodeId: string, readonly inc = 0) {}
+
+  /** This end belongs to a crashed incarnation: it hears nothing more. */
+  get stale(): boolean {
+    return !this.net.alive(this.nodeId, this.inc);
+  }
 
   get isOpen(): boolean {
     return this.open && !this.closed;
@@ -354,7 +413,7 @@ export class SimMsgSocket implements MsgSocket {
 
   /** @internal the accept reached us */
   opened(): void {
-    if (this.closed) return;
+    if (this.closed || this.stale) return;
     this.open = true;
     for (const cb of [...this.#onOpen]) cb();
   }
@@ -367,7 +426,7 @@ export class SimMsgSocket implements MsgSocket {
 
   /** @internal */
   receive(frame: Uint8Array): void {
-    if (this.#closeFired) return;
+    if (this.#closeFired || this.stale) return;
     this.net.framesDelivered++;
     for (const cb of [...this.#onMessage]) cb(frame);
   }
@@ -380,6 +439,7 @@ export class SimMsgSocket implements MsgSocket {
     this.open = false;
     this.#closeReason = reason;
     this.net.forget(this);
+    if (this.stale) return;
     for (const cb of [...this.#onClose]) cb(reason);
   }
 }

@@ -127,13 +127,40 @@ interface SimTimer {
   cleared: boolean;
 }
 
-/** One node's timers on the shared scheduler (each firing is a traced 'timer' event of that node). */
+/**
+ * One node's timers on the shared scheduler (each firing is a traced 'timer' event of that node).
+ * `kill()` (the node crashed) cancels every pending timer and makes later calls inert: the memory
+ * state of a crashed incarnation never runs again.
+ */
 export class SimTimers implements Timers {
+  #dead = false;
+  readonly #pending = new Set<SimEvent>();
   constructor(readonly sched: Scheduler, readonly nodeId: string) {}
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** The incarnation crashed: cancel everything, run nothing more. */
+  kill(): void {
+    this.#dead = true;
+    for (const ev of this.#pending) this.sched.cancel(ev);
+    this.#pending.clear();
+  }
+
+  #after(ms: number, fn: () => void): SimEvent | undefined {
+    if (this.#dead) return undefined;
+    const ev: SimEvent = this.sched.after(ms, this.nodeId, 'timer', () => {
+      this.#pending.delete(ev);
+      if (!this.#dead) fn();
+    });
+    this.#pending.add(ev);
+    return ev;
+  }
 
   setTimeout = (fn: () => void, ms: number): TimerHandle => {
     const t: SimTimer = { ev: undefined, cleared: false };
-    t.ev = this.sched.after(ms, this.nodeId, 'timer', fn);
+    t.ev = this.#after(ms, fn);
     return t;
   };
 
@@ -141,7 +168,10 @@ export class SimTimers implements Timers {
     const t = handle as SimTimer;
     if (t === undefined || t === null || t.cleared) return;
     t.cleared = true;
-    if (t.ev !== undefined) this.sched.cancel(t.ev);
+    if (t.ev !== undefined) {
+      this.sched.cancel(t.ev);
+      this.#pending.delete(t.ev);
+    }
   };
 
   setInterval = (fn: () => void, ms: number): TimerHandle => {
@@ -149,16 +179,16 @@ export class SimTimers implements Timers {
     const t: SimTimer = { ev: undefined, cleared: false };
     const fire = (): void => {
       if (t.cleared) return;
-      t.ev = this.sched.after(every, this.nodeId, 'timer', fire);
+      t.ev = this.#after(every, fire);
       fn();
     };
-    t.ev = this.sched.after(every, this.nodeId, 'timer', fire);
+    t.ev = this.#after(every, fire);
     return t;
   };
 
   clearInterval = (handle: TimerHandle): void => this.clearTimeout(handle);
 
-  sleep = (ms: number): Promise<void> => new Promise((resolve) => void this.sched.after(ms, this.nodeId, 'timer', resolve));
+  sleep = (ms: number): Promise<void> => new Promise((resolve) => void this.#after(ms, resolve));
 }
 
 /** A node's clock: monotonic = virtual time; realtime = epoch + virtual time + this node's drift. */

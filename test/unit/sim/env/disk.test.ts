@@ -90,3 +90,30 @@ test('openIndex keeps one index per directory across close and reopen', async ()
   assert.equal(text(i2.get('k')!), 'v');
   assert.ok((await d.stat('/mp/.meta'))?.isDirectory);
 });
+
+test('power loss keeps synced content and flushed index state only; faults inject errors', async () => {
+  const d = disk();
+  await d.mkdir('/m');
+  const synced = await d.openWrite('/m/synced');
+  await synced.write(Buffer.from('durable'));
+  await synced.sync();
+  await synced.write(Buffer.from(' + lost tail'));
+  await synced.close();
+  const loose = await d.openWrite('/m/loose');
+  await loose.write(Buffer.from('never synced'));
+  await loose.close();
+  const idx = await d.openIndex('/m/meta');
+  await idx.put('kept', Buffer.from('1'));
+  await idx.put('gone-after', Buffer.from('x'));
+  await idx.flush();
+  await idx.put('new', Buffer.from('2'));
+  await idx.remove('gone-after');
+  await idx.put('kept', Buffer.from('3'));
+  d.powerLoss();
+  assert.equal(text(await d.readFile('/m/synced')), 'durable');
+  assert.equal(await d.stat('/m/loose'), undefined);
+  assert.deepEqual([...idx.range({ start: '' })].map((e) => [e.key, text(e.value)]), [['gone-after', 'x'], ['kept', '1']]);
+  d.faults = { error: (op) => (op === 'write' ? 'ENOSPC' : undefined), delay: () => undefined };
+  const w = await d.openWrite('/m/full');
+  await assert.rejects(w.write(Buffer.from('x')), { code: 'ENOSPC' });
+});

@@ -88,3 +88,25 @@ test('MsgSocket: a connect to nothing closes with ECONNREFUSED; a partition rese
   assert.ok(why[0]!.includes('ECONNREFUSED'), why[0]);
   assert.ok(why[1]!.includes('partition'), why[1]);
 });
+
+test('crash: the node\'s handler is gone, its unanswered exchanges fail with ECONNRESET', async () => {
+  const { s, net } = world();
+  const a = net.forNode('a');
+  await a.serveHttp('127.0.0.1', 1, () => new Promise(() => {}), OPTS); // never answers
+  const pending = net.request('client', { method: 'GET', url: 'http://127.0.0.1:1/x' });
+  const outcome = pending.then(() => 'answered', (e: { code?: string }) => e.code);
+  while (net.httpRequests === 0 && s.step()) {
+    // deliver the request
+  }
+  net.crash('a');
+  assert.equal(net.incarnationOf('a'), 1);
+  while (s.step()) {
+    // run to idle
+  }
+  assert.equal(await outcome, 'ECONNRESET');
+  const after = net.request('client', { method: 'GET', url: 'http://127.0.0.1:1/x' }).then(() => 'answered', (e: { code?: string }) => e.code);
+  while (s.step()) {
+    // run to idle
+  }
+  assert.equal(await after, 'ECONNREFUSED');
+});

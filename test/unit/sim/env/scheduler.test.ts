@@ -77,3 +77,16 @@ test('the trace hash depends on every event (time, node, kind)', () => {
   assert.equal(run('b'), run('b'));
   assert.notEqual(run('b'), run('c'));
 });
+
+test('kill() cancels every pending timer of a crashed incarnation and ignores later ones', () => {
+  const s = new Scheduler();
+  const t = new SimTimers(s, 'n1');
+  let fired = 0;
+  t.setTimeout(() => fired++, 10);
+  t.setInterval(() => fired++, 5);
+  t.kill();
+  t.setTimeout(() => fired++, 1);
+  drain(s);
+  assert.equal(fired, 0);
+  assert.equal(s.pending, 0);
+});

@@ -1,0 +1,249 @@
+// Fault profiles (`--faults none|light|heavy`). Every rate is drawn from the seed ('faults' stream), so
+// a seed fixes the plan and every fault it injects. Outages (an isolated or crashed target) last less
+// than the keepalive removal time (SIM_KEEPALIVE_FACTOR intervals): without rebalance, a target that
+// leaves the Smap would strand the objects PUT meanwhile on other targets, which is not a bug (yet).
+import type { SimCluster } from './cluster.ts';
+import type { SimDiskOp } from './env/disk.ts';
+import { SimRandom } from './env/random.ts';
+import type { SimEvent } from './env/scheduler.ts';
+import { SIM_CLIENT_NODE } from './env/net.ts';
+
+export type FaultProfile = 'none' | 'light' | 'heavy';
+export const FAULT_PROFILES: readonly FaultProfile[] = ['none', 'light', 'heavy'];
+
+/** Longest outage of one target (isolation or crash-to-restart): under 2 keepalive intervals. */
+export const FAULT_OUTAGE_MS_MAX = 1_500;
+export const FAULT_OUTAGE_MS_MIN = 100;
+/** Quiet time after an outage before the next one: missed keepalives of back-to-back outages add up. */
+export const FAULT_OUTAGE_GAP_MS_MIN = 4_000;
+
+export interface FaultPlan {
+  profile: FaultProfile;
+  latencyMsMin: number;
+  latencyMsMax: number;
+  /** Probability that a message takes the tail latency instead. */
+  latencyTailP: number;
+  latencyTailMsMax: number;
+  /** Mean virtual ms between two connection drops (0: none). */
+  connDropMeanMs: number;
+  /** Mean virtual ms between two target outages (0: none). */
+  outageMeanMs: number;
+  /** Probability that an outage is a crash (else an isolation). */
+  crashP: number;
+  /** Per object-file op: probability of EIO, of ENOSPC (open/write only), of a slow op. */
+  diskEioP: number;
+  diskEnospcP: number;
+  diskSlowP: number;
+  diskSlowMsMax: number;
+  /** Crashes are power losses (unsynced data lost); runs with `Fsync-PUT` on. */
+  powerLoss: boolean;
+}
+
+/** Draws the plan of `profile` for `seed`. */
+export function drawFaultPlan(seed: number, profile: FaultProfile, powerLoss = false): FaultPlan {
+  return { ...drawRates(seed, profile), powerLoss };
+}
+
+function drawRates(seed: number, profile: FaultProfile): Omit<FaultPlan, 'powerLoss'> {
+  const r = SimRandom.stream(seed, 'faults/plan');
+  switch (profile) {
+    case 'none':
+      return { profile, latencyMsMin: 0.1, latencyMsMax: 1, latencyTailP: 0, latencyTailMsMax: 0, connDropMeanMs: 0, outageMeanMs: 0, crashP: 0, diskEioP: 0, diskEnospcP: 0, diskSlowP: 0, diskSlowMsMax: 0 };
+    case 'light':
+      return {
+        profile,
+        latencyMsMin: 0.1,
+        latencyMsMax: r.range(1, 5),
+        latencyTailP: 0,
+        latencyTailMsMax: 0,
+        connDropMeanMs: r.range(3_000, 10_000),
+        outageMeanMs: r.range(10_000, 30_000),
+        crashP: r.range(0.2, 0.5),
+        diskEioP: r.range(0, 0.002),
+        diskEnospcP: r.range(0, 0.001),
+        diskSlowP: r.range(0, 0.01),
+        diskSlowMsMax: 5,
+      };
+    case 'heavy':
+      return {
+        profile,
+        latencyMsMin: 0.1,
+        latencyMsMax: r.range(2, 10),
+        latencyTailP: r.range(0.005, 0.03),
+        latencyTailMsMax: 50,
+        connDropMeanMs: r.range(500, 3_000),
+        outageMeanMs: r.range(2_000, 8_000),
+        crashP: r.range(0.3, 0.7),
+        diskEioP: r.range(0.002, 0.01),
+        diskEnospcP: r.range(0, 0.005),
+        diskSlowP: r.range(0.01, 0.05),
+        diskSlowMsMax: 30,
+      };
+  }
+}
+
+/** Only object data and PUT work files fail: metadata writes stay reliable for now. */
+function faultablePath(path: string): boolean {
+  return path.includes('/%ob/') || path.includes('/%wk/');
+}
+
+export interface FaultStats {
+  connDrops: number;
+  isolations: number;
+  crashes: number;
+  diskErrors: number;
+  diskSlow: number;
+}
+
+/**
+ * Injects a plan's faults into a running cluster as scheduler events ('fault.*' of node 'world')
+ * until heal(). At most one target is out at a time.
+ */
+export class FaultDriver {
+  readonly random: SimRandom;
+  readonly stats: FaultStats = { connDrops: 0, isolations: 0, crashes: 0, diskErrors: 0, diskSlow: 0 };
+  #events = new Set<SimEvent>();
+  #active = false;
+  /** The target currently isolated or crashed. */
+  #out: string | undefined;
+  /** When the last outage ended. */
+  #outEndMs = -Infinity;
+  /** Restarts under way (startNode promises), settled by the driver's run loop. */
+  readonly restarts = new Set<Promise<void>>();
+  /** First error of a restart (a restart that fails is a finding). */
+  restartError: Error | undefined;
+
+  readonly #log;
+
+  constructor(readonly c: SimCluster, readonly plan: FaultPlan) {
+    this.random = SimRandom.stream(c.seed, 'faults');
+    this.#log = c.world.logs.logger({ node: 'world', actor: 'faults' });
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  start(): void {
+    const p = this.plan;
+    const net = this.c.world.net;
+    const base = SimRandom.stream(this.c.seed, 'net/latency');
+    if (p.profile !== 'none') {
+      net.setLatency(() => (p.latencyTailP > 0 && base.float() < p.latencyTailP ? base.range(p.latencyMsMax, p.latencyTailMsMax) : base.range(p.latencyMsMin, p.latencyMsMax)));
+    }
+    this.#active = true;
+    if (p.diskEioP + p.diskEnospcP + p.diskSlowP > 0) for (const s of this.c.specs) this.#diskFaults(s.id);
+    if (p.connDropMeanMs > 0) this.#every(p.connDropMeanMs, 'fault.drop', () => this.#dropConnection());
+    if (p.outageMeanMs > 0) this.#every(p.outageMeanMs, 'fault.outage', () => this.#outage());
+  }
+
+  /** Stops injecting, heals partitions, restarts a crashed target; resolves when it has restarted. */
+  async heal(): Promise<void> {
+    this.#active = false;
+    for (const ev of this.#events) this.c.world.sched.cancel(ev);
+    this.#events.clear();
+    this.c.world.net.heal();
+    for (const s of this.c.specs) this.c.world.disk(s.id).faults = undefined;
+    const out = this.#out;
+    if (out !== undefined && this.c.crashed.has(out)) this.#restart(out);
+    this.#out = undefined;
+    while (this.restarts.size > 0) await this.c.drive(Promise.all([...this.restarts]));
+    if (this.restartError) throw this.restartError;
+  }
+
+  #schedule(delayMs: number, kind: string, fn: () => void): void {
+    const ev: SimEvent = this.c.world.sched.after(delayMs, 'world', kind, () => {
+      this.#events.delete(ev);
+      if (this.#active) fn();
+    });
+    this.#events.add(ev);
+  }
+
+  /** Exponential inter-arrival times of mean `meanMs`. */
+  #every(meanMs: number, kind: string, fn: () => void): void {
+    const next = (): void => this.#schedule(-Math.log(1 - this.random.float()) * meanMs, kind, () => {
+      fn();
+      next();
+    });
+    next();
+  }
+
+  #dropConnection(): void {
+    const live = this.c.world.net.liveSockets();
+    if (live.length === 0) return;
+    const s = live[this.random.int(live.length)]!;
+    this.#log.info({ from: s.nodeId, to: s.peer?.nodeId ?? '' }, 'fault: connection dropped');
+    s.reset('connection reset (fault)');
+    this.stats.connDrops++;
+  }
+
+  #outage(): void {
+    if (this.#out !== undefined || this.c.nowMs < this.#outEndMs + FAULT_OUTAGE_GAP_MS_MIN) return;
+    const targets = this.c.specs.filter((s) => s.role === 'target' && this.c.nodes.has(s.id)).map((s) => s.id);
+    if (targets.length === 0) return;
+    const id = targets[this.random.int(targets.length)]!;
+    const downMs = this.random.range(FAULT_OUTAGE_MS_MIN, FAULT_OUTAGE_MS_MAX);
+    this.#out = id;
+    if (this.random.float() < this.plan.crashP) {
+      this.stats.crashes++;
+      this.#log.info({ target: id, downMs, powerLoss: this.plan.powerLoss }, 'fault: crash');
+      this.c.crash(id, { powerLoss: this.plan.powerLoss });
+      this.#schedule(downMs, 'fault.restart', () => {
+        this.#restart(id);
+        this.#out = undefined;
+        this.#outEndMs = this.c.nowMs;
+      });
+    } else {
+      this.stats.isolations++;
+      this.#log.info({ target: id, downMs }, 'fault: isolated');
+      const others = [...this.c.specs.map((s) => s.id).filter((x) => x !== id), SIM_CLIENT_NODE];
+      this.c.world.net.partition([id], others);
+      this.#schedule(downMs, 'fault.heal', () => {
+        this.c.world.net.heal();
+        this.#log.info({ target: id }, 'fault: isolation healed');
+        this.#out = undefined;
+        this.#outEndMs = this.c.nowMs;
+      });
+    }
+  }
+
+  #restart(id: string): void {
+    const p: Promise<void> = this.c.restart(id).then(
+      () => void this.restarts.delete(p),
+      (e: unknown) => {
+        this.restarts.delete(p);
+        this.restartError ??= e instanceof Error ? e : new Error(String(e));
+      },
+    );
+    this.restarts.add(p);
+  }
+
+  #diskFaults(id: string): void {
+    const p = this.plan;
+    const sched = this.c.world.sched;
+    const net = this.c.world.net;
+    this.c.world.disk(id).faults = {
+      error: (op: SimDiskOp, path: string) => {
+        if (!faultablePath(path)) return undefined;
+        const x = this.random.float();
+        if (x < p.diskEioP) {
+          this.stats.diskErrors++;
+          return 'EIO';
+        }
+        if (op !== 'read' && x < p.diskEioP + p.diskEnospcP) {
+          this.stats.diskErrors++;
+          return 'ENOSPC';
+        }
+        return undefined;
+      },
+      delay: (_op: SimDiskOp, path: string) => {
+        if (!faultablePath(path) || this.random.float() >= p.diskSlowP) return undefined;
+        this.stats.diskSlow++;
+        const inc = net.incarnationOf(id);
+        const ms = this.random.range(0, p.diskSlowMsMax);
+        // a crashed incarnation's I/O never completes (its memory is gone)
+        return new Promise<void>((resolve) => void sched.after(ms, id, 'disk.slow', () => net.alive(id, inc) && resolve()));
+      },
+    };
+  }
+}

@@ -1,0 +1,126 @@
+// The CI seed set: fixed seeds that pass under light and heavy faults (a regression here is a bug the
+// simulator found: replay it with the printed command), plus determinism with faults on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { replayCommand, runSeed, SIM_BUCKET, type SimRunOptions } from '../../../sim/run.ts';
+import { SimCluster } from '../../../sim/cluster.ts';
+import { InvariantChecker } from '../../../sim/invariants.ts';
+import { Workload } from '../../../sim/workload.ts';
+
+/** Seeds that passed `npm run sim -- --seeds 1-500 --faults heavy` (and light); see sim/README.md. */
+const CI_SEEDS = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89];
+const STEPS = 300;
+
+for (const faults of ['light', 'heavy'] as const) {
+  test(`CI seed set, ${faults} faults: ${CI_SEEDS.length} seeds pass`, async () => {
+    const opts: SimRunOptions = { steps: STEPS, faults };
+    for (const seed of CI_SEEDS) {
+      const r = await runSeed(seed, opts);
+      assert.ok(r.ok, `seed ${seed}: ${r.error?.message}\nreplay: ${replayCommand(seed, opts)}`);
+      assert.ok(r.invariantSamples > 0, `seed ${seed}: no invariant sample taken`);
+    }
+  });
+}
+
+test('determinism with heavy faults: one seed twice gives one trace hash; crashes happened', async () => {
+  const opts: SimRunOptions = { steps: 600, faults: 'heavy' };
+  const a = await runSeed(1, opts);
+  const b = await runSeed(1, opts);
+  assert.ok(a.ok, a.error?.message);
+  assert.ok((a.faults?.crashes ?? 0) > 0 && (a.faults?.connDrops ?? 0) > 0, `faults injected: ${JSON.stringify(a.faults)}`);
+  assert.equal(a.traceHash, b.traceHash);
+  assert.equal(a.events, b.events);
+  assert.deepEqual(a.stats, b.stats);
+  assert.deepEqual(a.faults, b.faults);
+});
+
+test('a crashed target restarts on its disk, re-joins, and serves what was acknowledged', async () => {
+  const c = await SimCluster.fromSeed(3, { proxies: 1, targets: 3, mountpaths: 2 });
+  try {
+    assert.equal((await c.drive(c.client.createBucket('b'))).status, 200);
+    const objs = Array.from({ length: 12 }, (_, i) => ({ name: `o${i}`, bytes: Buffer.from(`bytes of object ${i}`) }));
+    for (const o of objs) assert.equal((await c.drive(c.client.put('b', o.name, o.bytes))).status, 200);
+    const victim = c.specs.find((s) => s.role === 'target')!.id;
+    c.crash(victim);
+    assert.ok(!c.nodes.has(victim) && c.crashed.has(victim));
+    await c.runFor(500);
+    // its objects are unreachable while it is down (no answer or an error), never wrong bytes
+    for (const o of objs) {
+      const r = await c.drive(c.client.get('b', o.name).catch(() => undefined));
+      if (r?.status === 200) assert.deepEqual(r.body, o.bytes);
+    }
+    await c.drive(c.restart(victim));
+    const inv = new InvariantChecker(c);
+    let converged = false;
+    for (let i = 0; i < 40 && !converged; i++) {
+      converged = await c.drive(inv.converged());
+      if (!converged) await c.runFor(500);
+    }
+    assert.ok(converged, 'cluster converged after the restart');
+    for (const o of objs) {
+      const r = await c.drive(c.client.get('b', o.name));
+      assert.equal(r.status, 200, `${o.name}: ${r.text()}`);
+      assert.deepEqual(r.body, o.bytes);
+    }
+  } finally {
+    await c.stop();
+  }
+});
+
+test('the checks can fail: a corrupted object and a leaked work file are reported', async () => {
+  const c = await SimCluster.fromSeed(4, { proxies: 1, targets: 3, mountpaths: 2 });
+  try {
+    assert.equal((await c.drive(c.client.createBucket(SIM_BUCKET))).status, 200);
+    const inv = new InvariantChecker(c);
+    const w = new Workload(c, inv, SIM_BUCKET);
+    await w.run(60, { faulty: false });
+    await w.quiescenceCheck();
+    inv.checkNoWorkFiles();
+    // flip the bytes of one acknowledged object on its target's disk
+    const [name] = [...w.model].find(([, slot]) => slot.length === 1 && slot[0] !== null && slot[0].byteLength > 0)!;
+    const holder = c.specs.find((s) => c.world.disk(s.id).filePaths().some((p) => p.endsWith(`/%ob/${name}`)))!;
+    const disk = c.world.disk(holder.id);
+    const path = disk.filePaths().find((p) => p.endsWith(`/%ob/${name}`))!;
+    const bytes = await disk.readFile(path);
+    bytes[0] = bytes[0]! ^ 0xff;
+    const f = await disk.openWrite(path);
+    await f.write(bytes);
+    await f.close();
+    await assert.rejects(w.quiescenceCheck(), new RegExp(`GET ${name.replace(/[/]/g, '\\/')}`));
+    // a stray work file
+    const wk = path.replace(/\/%ob\/.*$/, '/%wk/stray');
+    await disk.mkdir(wk.slice(0, wk.lastIndexOf('/')));
+    await (await disk.openWrite(wk)).close();
+    assert.throws(() => inv.checkNoWorkFiles(), /leaked work file/);
+  } finally {
+    await c.stop();
+  }
+});
+
+test('the primary crashes and restarts on its disk: the cluster converges and serves what was acknowledged', async () => {
+  const c = await SimCluster.fromSeed(7, { proxies: 1, targets: 3, mountpaths: 2 });
+  try {
+    assert.equal((await c.drive(c.client.createBucket('b'))).status, 200);
+    const inv = new InvariantChecker(c);
+    await c.drive(inv.sample());
+    for (let i = 0; i < 10; i++) assert.equal((await c.drive(c.client.put('b', `o${i}`, Buffer.from(`x${i}`)))).status, 200);
+    const primary = c.specs.find((s) => s.role === 'proxy')!.id;
+    c.crash(primary);
+    await c.runFor(1000);
+    await c.drive(c.restart(primary));
+    let converged = false;
+    for (let i = 0; i < 40 && !converged; i++) {
+      converged = await c.drive(inv.converged()); // also: no node's Smap/BMD went back
+      if (!converged) await c.runFor(500);
+    }
+    assert.ok(converged, 'cluster converged after the primary restarted');
+    for (let i = 0; i < 10; i++) {
+      const r = await c.drive(c.client.get('b', `o${i}`));
+      assert.equal(r.status, 200, r.text());
+      assert.equal(r.text(), `x${i}`);
+    }
+    assert.equal((await c.drive(c.client.list('b'))).length, 10);
+  } finally {
+    await c.stop();
+  }
+});
