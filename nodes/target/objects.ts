@@ -100,7 +100,7 @@ function notFound(ctx: ObjectCtx): never {
 }
 
 export async function deleteObject(ctx: ObjectCtx): Promise<HttpResponse> {
-  await ctx.storage.delete(ctx.bck, ctx.objName);
+  await ctx.storage.delete(ctx.bck, ctx.objName, { sync: ctx.fsyncPut });
   return { status: 200 };
 }
 

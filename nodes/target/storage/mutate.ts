@@ -9,7 +9,8 @@ function notFound(bck: BckRef, objName: string): ErrObjNotFound {
   return new ErrObjNotFound(bckUname(bck.provider, bck.name).slice(0, -1), objName);
 }
 
-export async function deleteObject(ctx: StorageCtx, bck: BckRef, objName: string): Promise<void> {
+/** `sync`: make the removal durable before returning (Fsync-PUT), as PUT makes its index entry. */
+export async function deleteObject(ctx: StorageCtx, bck: BckRef, objName: string, opts: { sync?: boolean } = {}): Promise<void> {
   const uname = objUname(bck, objName);
   await ctx.locks.run(uname, async () => {
     const all = locateAll(ctx, uname);
@@ -19,6 +20,8 @@ export async function deleteObject(ctx: StorageCtx, bck: BckRef, objName: string
       // Index first: the object is gone for readers before its file is; a crash in between leaves
       // an invisible orphan file that the next PUT of the name overwrites.
       await loc.mountpath.index.remove(uname);
+      // Durable removal first: a power loss must not bring the entry back without its file.
+      if (opts.sync) await loc.mountpath.index.flush();
       await ctx.env.disk.unlink(objPath(loc.mountpath.path, bck, objName));
     }
   });

@@ -109,9 +109,9 @@ export class Storage {
     return validateObject(this.#ctx, bck, objName);
   }
 
-  delete(bck: BckRef, objName: string): Promise<void> {
+  delete(bck: BckRef, objName: string, opts: { sync?: boolean } = {}): Promise<void> {
     this.#assertOpen();
-    return deleteObject(this.#ctx, bck, objName);
+    return deleteObject(this.#ctx, bck, objName, opts);
   }
 
   setCustomMd(bck: BckRef, objName: string, md: Record<string, string>, replace: boolean): Promise<ObjMeta> {

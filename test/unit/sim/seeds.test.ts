@@ -22,6 +22,20 @@ for (const faults of ['light', 'heavy'] as const) {
   });
 }
 
+/**
+ * Regression seeds: under power loss (Fsync-PUT on) an acknowledged DELETE came back as a listed
+ * ghost, because the index removal was not flushed (fixed in nodes/target/storage/mutate.ts).
+ */
+const POWER_LOSS_SEEDS = [3, 8, 10, 14];
+
+test(`power-loss regression seeds ${POWER_LOSS_SEEDS.join(', ')} pass (deleted objects stay deleted)`, async () => {
+  const opts: SimRunOptions = { steps: 500, faults: 'heavy', powerLoss: true };
+  for (const seed of POWER_LOSS_SEEDS) {
+    const r = await runSeed(seed, opts);
+    assert.ok(r.ok, `seed ${seed}: ${r.error?.message}\nreplay: ${replayCommand(seed, opts)}`);
+  }
+});
+
 test('determinism with heavy faults: one seed twice gives one trace hash; crashes happened', async () => {
   const opts: SimRunOptions = { steps: 600, faults: 'heavy' };
   const a = await runSeed(1, opts);
