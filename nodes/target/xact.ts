@@ -72,7 +72,15 @@ export class TargetXacts {
           const smap = this.#core.owner.smap;
           return smap !== undefined && this.#core.hrw.select(targetCandidates(smap), bckUname(bck.provider, bck.name) + objName)?.node.daemon_id === self;
         };
-        return listRangeWork({ store: this.#store, bck, owns }, value as ListRange);
+        // Deletes follow the PUT durability policy: under Fsync-PUT the removal is flushed (a power
+        // loss must not bring a deleted name back).
+        const sync = this.#core.feature('Fsync-PUT');
+        const store: JobStore = {
+          list: (bk, o) => this.#storage.list(bk, o),
+          head: (bk, n) => this.#storage.head(bk, n),
+          delete: (bk, n) => this.#storage.delete(bk, n, { sync }),
+        };
+        return listRangeWork({ store, bck, owns }, value as ListRange);
       }
       case 'copy-bck':
         return copyWork({ core: this.#core, storage: this.#storage, states: this.#copies }, b.id, this.#bck(b), value as unknown as CopyJobValue);
