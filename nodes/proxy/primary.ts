@@ -15,6 +15,9 @@ import { newSmap, sameSnode, smapNodes, smapWithNode, smapWithoutNode } from '..
 import { newBmd } from '../cluster/bmd.ts';
 
 export const METASYNC_TIMEOUT_MS = 5_000;
+/** A failed keepalive is retried this many times (after a short pause) before it counts as a miss. */
+export const KEEPALIVE_RETRIES = 1;
+export const KEEPALIVE_RETRY_DELAY_MS = 100;
 
 export class Primary {
   readonly #core: NodeCore;
@@ -136,7 +139,7 @@ export class Primary {
         .filter((n) => n.daemon_id !== this.#core.id)
         .map(async (n) => {
           try {
-            const v = await ctrl.request<MetaVersions>(n.intra_control_net.direct_url, Msg.keepalive, body, { timeoutMs: this.#core.keepaliveIntervalMs });
+            const v = await this.#ping(n, body);
             this.#misses.delete(n.daemon_id);
             await this.#repair(n, v);
           } catch (e) {
@@ -148,6 +151,22 @@ export class Primary {
         }),
     );
     if (dead.length > 0) await this.#remove(dead);
+  }
+
+  /**
+   * One keepalive, retried before it counts as a miss (AIS keepalive retries): a connection that
+   * was just reset fails at once, and the transport reconnects on the retry.
+   */
+  async #ping(n: Snode, body: { primary: string; smap_version: number }): Promise<MetaVersions> {
+    const { ctrl, env } = this.#core;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await ctrl.request<MetaVersions>(n.intra_control_net.direct_url, Msg.keepalive, body, { timeoutMs: this.#core.keepaliveIntervalMs });
+      } catch (e) {
+        if (attempt >= KEEPALIVE_RETRIES) throw e;
+        await env.timers.sleep(KEEPALIVE_RETRY_DELAY_MS);
+      }
+    }
   }
 
   /** A node that missed a metasync gets what it lacks. */
