@@ -7,7 +7,7 @@ import { FAULT_PROFILES, type FaultProfile } from './faults.ts';
 import { replayCommand, runSeed, type SimRunOptions } from './run.ts';
 import { failureLines, parseSeeds, runSweep, summaryHeader, summaryRow } from './sweep.ts';
 
-const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--verbose]';
+const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--verbose]';
 
 function intArg(v: string | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
@@ -23,6 +23,7 @@ async function main(): Promise<number> {
       seeds: { type: 'string' },
       faults: { type: 'string' },
       'power-loss': { type: 'boolean' },
+      'no-jobs': { type: 'boolean' },
       steps: { type: 'string' },
       proxies: { type: 'string' },
       targets: { type: 'string' },
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
   if (!FAULT_PROFILES.includes(faults as FaultProfile)) throw new Error(`--faults must be one of ${FAULT_PROFILES.join('|')}, not "${faults}"`);
   opts.faults = faults as FaultProfile;
   if (values['power-loss']) opts.powerLoss = true;
+  if (values['no-jobs']) opts.jobs = false;
   if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');
   if (values.seeds !== undefined) {
     if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
   console.log(`  cluster      ${opts.proxies} proxies, ${opts.targets} targets x ${opts.mountpaths} mountpaths`);
   console.log(`  faults       ${opts.faults}${r.faults ? ` (${r.faults.connDrops} connection drops, ${r.faults.isolations} isolations, ${r.faults.crashes} crashes, ${r.faults.diskErrors} disk errors, ${r.faults.diskSlow} slow disk ops)` : ''}`);
   if (r.stats) console.log(`  workload     ${r.stats.puts} PUT (${r.stats.bytesPut} B), ${r.stats.gets} GET, ${r.stats.deletes} DELETE, ${r.stats.lists} list, ${r.stats.failed} failed`);
+  if (r.jobs) console.log(`  jobs         ${r.jobs.started} copy-bck started (${r.jobs.startFailed} start failed), ${r.jobs.ended} ended (${r.jobs.endedErr} aborted/err), ${r.jobs.verified} verified, ${r.jobs.unverifiable} unverifiable`);
   if (r.membershipChanged) console.log('  note         a node left the Smap during the run: placement checks were relaxed (no rebalance yet)');
   console.log(`  simulated    ${virtualS.toFixed(3)} s (${r.events} events)`);
   console.log(`  wall         ${wallS.toFixed(3)} s`);

@@ -8,6 +8,7 @@
 import { SimCluster, type SimClusterOptions } from './cluster.ts';
 import { drawFaultPlan, FaultDriver, type FaultProfile, type FaultStats } from './faults.ts';
 import { InvariantChecker, SimInvariantError } from './invariants.ts';
+import { JobTracker, type JobStats } from './jobs.ts';
 import { Workload, WORKLOAD_REQUEST_TIMEOUT_MS, type WorkloadStats } from './workload.ts';
 
 export const SIM_BUCKET = 'simbck';
@@ -23,6 +24,8 @@ export interface SimRunOptions extends SimClusterOptions {
   faults?: FaultProfile;
   /** Crashes lose unsynced data (power loss); the cluster runs with `Fsync-PUT` so acknowledged PUTs are synced. */
   powerLoss?: boolean;
+  /** Copy jobs (copy-bck) now and then in the workload; default on. */
+  jobs?: boolean;
 }
 
 export interface SimRunResult {
@@ -35,6 +38,7 @@ export interface SimRunResult {
   wallMs: number;
   stats?: WorkloadStats;
   faults?: FaultStats;
+  jobs?: JobStats;
   /** A node left the Smap during the run (placement checks were relaxed). */
   membershipChanged: boolean;
   /** Node views (Smap+BMD) the invariant checker sampled. */
@@ -50,6 +54,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
   let w: Workload | undefined;
   let inv: InvariantChecker | undefined;
   let driver: FaultDriver | undefined;
+  let jobs: JobTracker | undefined;
   let error: Error | undefined;
   try {
     c = await SimCluster.fromSeed(seed, opts.powerLoss ? { ...opts, features: [...(opts.features ?? []), 'Fsync-PUT'] } : opts);
@@ -58,6 +63,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     inv = new InvariantChecker(c);
     inv.formedSmapVersion = Number((await c.drive(c.client.smap())).version);
     w = new Workload(c, inv, SIM_BUCKET);
+    if (opts.jobs ?? true) w.jobs = jobs = new JobTracker(c, inv, SIM_BUCKET);
     const faulty = profile !== 'none';
     if (faulty) {
       c.client.timeoutMs = WORKLOAD_REQUEST_TIMEOUT_MS;
@@ -72,6 +78,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
       if (c.nowMs >= deadline) throw new SimInvariantError(`seed ${seed}: cluster did not converge within ${SIM_CONVERGE_VIRTUAL_MS_MAX} virtual ms after healing`);
       await c.runFor(SIM_CONVERGE_POLL_MS);
     }
+    await jobs?.quiescenceCheck();
     await w.quiescenceCheck();
     inv.checkNoWorkFiles();
   } catch (e) {
@@ -95,6 +102,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     wallMs: performance.now() - wall0,
     stats: w?.stats,
     faults: driver?.stats,
+    jobs: jobs?.stats,
     membershipChanged: inv?.membershipChanged ?? false,
     invariantSamples: inv?.samples ?? 0,
     logTail: c?.world.logs.ring.slice(-50) ?? [],
@@ -102,5 +110,5 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
 }
 
 export function replayCommand(seed: number, opts: SimRunOptions): string {
-  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}`;
+  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}`;
 }

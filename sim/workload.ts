@@ -10,6 +10,7 @@ import { compareUtf8 } from './env/disk.ts';
 import type { SimCluster } from './cluster.ts';
 import type { SimResult } from './client.ts';
 import type { InvariantChecker } from './invariants.ts';
+import type { JobTracker } from './jobs.ts';
 
 export { SimInvariantError } from './invariants.ts';
 
@@ -56,6 +57,8 @@ export class Workload {
   /** 404s of names acknowledged present: a violation unless the membership changed (checked after the batch). */
   #suspects: string[] = [];
   readonly stats: WorkloadStats = { puts: 0, gets: 0, deletes: 0, lists: 0, bytesPut: 0, failed: 0 };
+  /** Jobs started between batches (copy-bck), told about every write; none when undefined. */
+  jobs: JobTracker | undefined;
 
   constructor(readonly c: SimCluster, readonly inv: InvariantChecker, readonly bucket: string) {}
 
@@ -77,6 +80,7 @@ export class Workload {
       if (rnd.float() < 0.1) {
         step++;
         await this.list(opts.faulty, false, rnd.int(2) === 0 ? undefined : 1 + rnd.int(20));
+        await this.jobs?.maybeStart(1, this.model, opts.faulty);
       } else {
         const n = Math.min(steps - step, 1 + rnd.int(WORKLOAD_BATCH_OPS_MAX));
         const used = new Set<string>();
@@ -91,9 +95,12 @@ export class Workload {
           else ops.push({ kind: 'delete', name });
         }
         step += ops.length;
+        for (const op of ops) if (op.kind !== 'get') this.jobs?.noteWrite(op.name);
         const results = await this.c.drive(Promise.all(ops.map((op) => this.#runOp(op))), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
         ops.forEach((op, i) => this.#check(op, results[i]!, opts.faulty));
         await this.#settleSuspects();
+        await this.jobs?.pollOpen();
+        await this.jobs?.maybeStart(ops.length, this.model, opts.faulty);
       }
       if (++batches % WORKLOAD_SAMPLE_EVERY_BATCHES === 0) await this.c.drive(this.inv.sample(), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
       const pause = rnd.float() * pauseMsMax;

@@ -12,6 +12,8 @@ import type { NodeCore } from '../common/node-core.ts';
 export const XACT_REQUEST_TIMEOUT_MS = 30_000;
 /** Jobs whose aggregate state this proxy keeps (oldest finished dropped first). */
 export const XACT_AGGREGATES_MAX = 1_024;
+/** How often `status` of an unfinished job checks for targets that lost it. */
+export const XACT_LOST_CHECK_MS = 5_000;
 
 export interface XactAggregate {
   id: string;
@@ -21,6 +23,12 @@ export interface XactAggregate {
   /** Final snapshots by target id. */
   done: Map<string, Snap>;
   abortErr: string;
+  /** First non-fatal error a target reported (Snap `err`, e.g. objects that failed to copy). */
+  err: string;
+  /** Targets that no longer know the job (restarted, or left the cluster): count as ended, aborted. */
+  lost: Set<string>;
+  /** Monotonic time of the last check for lost targets. */
+  lostCheckMs: number;
   endNs: bigint;
 }
 
@@ -55,7 +63,7 @@ export class ProxyXacts {
     if (desc.testOnly && !this.#core.cfg.test_jobs) throw new ErrInvalidArgument(`unknown xaction kind "${kind}"`);
     const targets = this.#targets();
     const id = xidFrom(env.random.bytes(XID_LENGTH));
-    const agg: XactAggregate = { id, kind, bck, targets: targets.map((t) => t.daemon_id), done: new Map(), abortErr: '', endNs: 0n };
+    const agg: XactAggregate = { id, kind, bck, targets: targets.map((t) => t.daemon_id), done: new Map(), abortErr: '', err: '', endNs: 0n, lost: new Set(), lostCheckMs: this.#core.env.clock.monotonicMs() };
     this.#remember(agg);
     const body: XactStartBody = { id, kind, bck, value };
     const results = await Promise.allSettled(
@@ -84,13 +92,17 @@ export class ProxyXacts {
   async status(id: string): Promise<XactStatus> {
     if (id === '') throw new ErrInvalidArgument('status: xaction id is required');
     const agg = this.#jobs.get(id);
-    if (agg) return statusOf(agg);
+    if (agg) {
+      if (agg.endNs === 0n) await this.#checkLost(agg);
+      return statusOf(agg);
+    }
     const snaps = Object.values(await this.query({ id })).flat();
     if (snaps.length === 0) throw new ErrNotFound(`xaction "${id}" not found`);
     const running = snaps.some((s) => s['end-time'].startsWith('0001-'));
     const abortErr = snaps.find((s) => s.aborted)?.['abort-err'] ?? '';
+    const err = snaps.find((s) => s.err)?.err ?? '';
     const endMs = running ? 0 : Math.max(...snaps.map((s) => Date.parse(s['end-time'])));
-    return { kind: snaps[0]!.kind, uuid: id, err: abortErr, end_time: endMs * 1e6, aborted: abortErr !== '', is_idle: false };
+    return { kind: snaps[0]!.kind, uuid: id, err: abortErr || err, end_time: endMs * 1e6, aborted: abortErr !== '', is_idle: false };
   }
 
   /** Every job this proxy aggregates, optionally by kind / running only. */
@@ -135,7 +147,43 @@ export class ProxyXacts {
     const snap = b.snap as Snap;
     agg.done.set(b.node, snap);
     if (snap.aborted && !agg.abortErr) agg.abortErr = snap['abort-err'] || 'aborted';
-    if (agg.targets.every((t) => agg.done.has(t))) agg.endNs = this.#core.env.clock.realtimeNs();
+    if (snap.err && !agg.err) agg.err = `${b.node}: ${snap.err}`;
+    this.#maybeEnded(agg);
+  }
+
+  #maybeEnded(agg: XactAggregate): void {
+    if (agg.endNs === 0n && agg.targets.every((t) => agg.done.has(t) || agg.lost.has(t))) agg.endNs = this.#core.env.clock.realtimeNs();
+  }
+
+  /**
+   * A target that crashed and restarted (or left) lost its job actor and will never report it: at
+   * most every XACT_LOST_CHECK_MS, ask the targets that have not reported; one that answers without
+   * the job, or is gone from the Smap, counts as ended with an abort error.
+   */
+  async #checkLost(agg: XactAggregate): Promise<void> {
+    const now = this.#core.env.clock.monotonicMs();
+    if (now - agg.lostCheckMs < XACT_LOST_CHECK_MS) return;
+    agg.lostCheckMs = now;
+    const smap = this.#core.owner.smap;
+    const missing = agg.targets.filter((t) => !agg.done.has(t) && !agg.lost.has(t));
+    await Promise.all(
+      missing.map(async (tid) => {
+        const node = smap?.tmap[tid];
+        let known = false;
+        if (node) {
+          try {
+            const snaps = await this.#core.ctrl.request<Snap[]>(node.intra_control_net.direct_url, XactMsg.query, { id: agg.id }, { timeoutMs: XACT_REQUEST_TIMEOUT_MS });
+            known = snaps.length > 0;
+          } catch {
+            return; // unreachable now: decide at a later check
+          }
+        }
+        if (known || agg.done.has(tid)) return;
+        agg.lost.add(tid);
+        agg.abortErr ||= `${tid}: the job was lost (target restarted or left the cluster)`;
+      }),
+    );
+    this.#maybeEnded(agg);
   }
 
   #remember(agg: XactAggregate): void {
@@ -163,5 +211,6 @@ export class ProxyXacts {
 }
 
 function statusOf(a: XactAggregate): XactStatus {
-  return { kind: a.kind, uuid: a.id, err: a.abortErr, end_time: Number(a.endNs), aborted: a.abortErr !== '', is_idle: false };
+  // A job that ended with errors (not aborted) still reports them, as AIS's status `err`.
+  return { kind: a.kind, uuid: a.id, err: a.abortErr || a.err, end_time: Number(a.endNs), aborted: a.abortErr !== '', is_idle: false };
 }

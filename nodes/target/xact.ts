@@ -22,6 +22,12 @@ import { copyWork } from './copy/work.ts';
 import { cleanupWork } from './cleanup.ts';
 import type { CopyJobValue } from '../../protocol/copy.ts';
 
+/** `xact.done` to the starting proxy: acknowledged, retried with back-off up to this many times. */
+export const XACT_DONE_RETRIES = 10;
+export const XACT_DONE_RETRY_MS_MIN = 200;
+export const XACT_DONE_RETRY_MS_MAX = 5_000;
+export const XACT_DONE_TIMEOUT_MS = 5_000;
+
 export class TargetXacts {
   readonly #core: NodeCore;
   readonly #jobs: JobRegistry;
@@ -100,14 +106,27 @@ export class TargetXacts {
     return b.bck;
   }
 
+  /**
+   * Tells the proxy that started the job that it ended here (the IC role). Acknowledged and retried
+   * with back-off: a notification lost to a dropped connection would leave the job running forever
+   * in the proxy's view (the simulator's seed 5 found exactly that).
+   */
   #notify(proxyId: string, snap: Snap): void {
-    const proxy = this.#core.owner.smap?.pmap[proxyId];
-    if (proxy === undefined) return; // the starting proxy left; status falls back to querying targets
-    const body: XactDoneBody = { id: snap.id, node: this.#core.id, snap };
-    try {
-      this.#core.ctrl.notify(proxy.intra_control_net.direct_url, XactMsg.done, body);
-    } catch (err) {
-      this.#core.env.log.warn({ err, id: snap.id }, 'xact.done notification failed');
-    }
+    void (async () => {
+      let delayMs = XACT_DONE_RETRY_MS_MIN;
+      for (let attempt = 0; attempt <= XACT_DONE_RETRIES; attempt++) {
+        const proxy = this.#core.owner.smap?.pmap[proxyId];
+        if (proxy === undefined) return; // the starting proxy left; status falls back to querying targets
+        const body: XactDoneBody = { id: snap.id, node: this.#core.id, snap };
+        try {
+          await this.#core.ctrl.request(proxy.intra_control_net.direct_url, XactMsg.done, body, { timeoutMs: XACT_DONE_TIMEOUT_MS });
+          return;
+        } catch (err) {
+          this.#core.env.log.warn({ err: (err as Error).message, id: snap.id, attempt }, 'xact.done not acknowledged; retrying');
+        }
+        await this.#core.env.timers.sleep(delayMs);
+        delayMs = Math.min(delayMs * 2, XACT_DONE_RETRY_MS_MAX);
+      }
+    })();
   }
 }
