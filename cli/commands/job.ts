@@ -21,9 +21,9 @@ export function timeoutMs(opts: WaitOpts): number {
 
 /** A finished job is fine; an aborted one is an error carrying its abort message. */
 export function checkEnded(s: XactStatus): void {
-  if (s.aborted || s.err !== '') {
-    throw new ErrRemote('ErrAborted', 500, `${s.kind || 'job'}[${s.uuid}] aborted: ${s.err || 'aborted'}`);
-  }
+  if (s.aborted) throw new ErrRemote('ErrAborted', 500, `${s.kind || 'job'}[${s.uuid}] aborted: ${s.err || 'aborted'}`);
+  // ended, but some of its work failed (e.g. objects that could not be copied): still an error exit
+  if (s.err !== '') throw new ErrRemote('ErrJobErrors', 500, `${s.kind || 'job'}[${s.uuid}] finished with errors: ${s.err}`);
 }
 
 /** KIND (or display name) vs job id: a known kind wins, as `ais wait KIND|ID`. */

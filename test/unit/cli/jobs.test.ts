@@ -151,6 +151,7 @@ test('wait helpers: end_time as number or string; aborted is an error; kind vs i
   const base = { kind: 'test-fail', uuid: 'X1', err: '', end_time: 1, aborted: false, is_idle: false };
   checkEnded(base);
   assert.throws(() => checkEnded({ ...base, aborted: true, err: 'boom' }), (e: unknown) => e instanceof ErrRemote && e.message === 'test-fail[X1] aborted: boom');
+  assert.throws(() => checkEnded({ ...base, err: 't1: 2 object(s) failed to copy' }), (e: unknown) => e instanceof ErrRemote && e.message === 'test-fail[X1] finished with errors: t1: 2 object(s) failed to copy');
   assert.equal(isKindArg('summary-bck'), true);
   assert.equal(isKindArg('delete-objects'), true, 'display names too');
   assert.equal(isKindArg('MgyTbYxm7'), false);
