@@ -47,6 +47,14 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** What running and paused share: the work reports, ends, fails, or the job is aborted. */
+const WHILE_WORKING = {
+  'job.progress': { actions: 'recordProgress' },
+  'xstate.done.actor.work': { target: 'finishing', actions: 'recordResult' },
+  'xstate.error.actor.work': { target: 'aborted', actions: 'recordFailure' },
+  'job.abort': { target: 'aborted', actions: ['recordAbort', 'stopWork'] },
+} as const;
+
 export const jobMachine = setup({
   types: {} as { context: JobContext; events: JobEvent; input: JobInput },
   actors: {
@@ -94,23 +102,11 @@ export const jobMachine = setup({
       },
     },
     running: {
-      on: {
-        'job.pause': 'paused',
-        'job.progress': { actions: 'recordProgress' },
-        'xstate.done.actor.work': { target: 'finishing', actions: 'recordResult' },
-        'xstate.error.actor.work': { target: 'aborted', actions: 'recordFailure' },
-        'job.abort': { target: 'aborted', actions: ['recordAbort', 'stopWork'] },
-      },
+      on: { 'job.pause': 'paused', ...WHILE_WORKING },
     },
     // Pausing is cooperative: the work keeps its place; a work that completes while paused finishes.
     paused: {
-      on: {
-        'job.resume': 'running',
-        'job.progress': { actions: 'recordProgress' },
-        'xstate.done.actor.work': { target: 'finishing', actions: 'recordResult' },
-        'xstate.error.actor.work': { target: 'aborted', actions: 'recordFailure' },
-        'job.abort': { target: 'aborted', actions: ['recordAbort', 'stopWork'] },
-      },
+      on: { 'job.resume': 'running', ...WHILE_WORKING },
     },
     finishing: {
       invoke: {
