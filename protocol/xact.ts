@@ -17,7 +17,7 @@ export interface JobDescriptor {
   testOnly?: boolean;
 }
 
-export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'test-fail', 'test-sleep'] as const;
+export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'rebalance', 'resilver', 'test-fail', 'test-sleep'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_TABLE = {
@@ -26,6 +26,10 @@ export const JOB_TABLE = {
   'evict-listrange': { scope: 'bucket', startable: false, displayName: 'evict-objects', ic: true },
   'copy-bck': { scope: 'bucket', startable: false, displayName: 'copy-bucket', ic: true },
   'cleanup-store': { scope: 'global-bucket', startable: true, displayName: 'cleanup', ic: true },
+  // Cluster-wide, id `g<RMD version>`; started by the primary on an Smap change or by hand.
+  rebalance: { scope: 'cluster', startable: true, displayName: 'rebalance', ic: true },
+  // One target only: starting it without a target id is refused (501), as AIS since 4.2.
+  resilver: { scope: 'cluster', startable: true, displayName: 'resilver', ic: true },
   // Not an AIS kind: a job whose work throws, proving a failing job is reported, never fatal.
   'test-fail': { scope: 'cluster', startable: true, displayName: 'test-fail', ic: true, testOnly: true },
   // Not an AIS kind: runs until stopped (bounded), for stop and wait-timeout tests.
