@@ -168,8 +168,9 @@ export class AisClient {
   }
 
   /** An action message (JSON body) with redirects followed; any 2xx returns its status and text. */
-  async act(method: Dispatcher.HttpMethod, url: URL, msg: unknown): Promise<{ status: number; text: string }> {
-    const res = await this.#send(method, url, { body: JSON.stringify(msg), headers: { 'content-type': 'application/json' } });
+  async act(method: Dispatcher.HttpMethod, url: URL, msg: unknown, headers: Headers = {}): Promise<{ status: number; text: string }> {
+    const body = msg === undefined ? undefined : JSON.stringify(msg); // undefined: no body (a GET)
+    const res = await this.#send(method, url, { body, headers: { 'content-type': 'application/json', ...headers } });
     return { status: res.statusCode, text: await res.body.text() };
   }
 

@@ -3,12 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { ErrInvalidArgument, ErrInvalidBckName, ErrInvalidObjName } from '../protocol/errors.ts';
 import { ENDPOINT_DEFAULT } from './client.ts';
 import { registerBucket } from './commands/bucket.ts';
+import { registerCluster } from './commands/cluster.ts';
 import { registerGet } from './commands/get.ts';
 import { registerJob } from './commands/job.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerObject } from './commands/object.ts';
 import { registerPut } from './commands/put.ts';
 import { registerShow } from './commands/show.ts';
+import { registerStorage } from './commands/storage.ts';
 import { createContext, type CliContext } from './context.ts';
 
 export const CLI_VERSION = '0.1.0';
@@ -34,6 +36,8 @@ export function buildProgram(env: NodeJS.ProcessEnv): { program: Command; ctx: C
   registerObject(program, ctx);
   registerShow(program, ctx);
   registerJob(program, ctx);
+  registerCluster(program, ctx);
+  registerStorage(program, ctx);
   return { program, ctx };
 }
 

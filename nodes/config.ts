@@ -34,6 +34,8 @@ export interface NodeConfig {
   http_adapter?: 'node' | 'uws';
   /** Allow test-only job kinds (e.g. `test-fail`, a job whose work throws). Never in production. */
   test_jobs?: boolean;
+  /** Do not self-join: wait to be added by `POST /v1/cluster/join-by-admin` (AIS `-standby`). */
+  standby?: boolean;
 }
 
 const schema: JSONSchemaType<NodeConfig> = {
@@ -76,6 +78,7 @@ const schema: JSONSchemaType<NodeConfig> = {
     },
     http_adapter: { type: 'string', nullable: true, enum: ['node', 'uws'] },
     test_jobs: { type: 'boolean', nullable: true },
+    standby: { type: 'boolean', nullable: true },
   },
 };
 

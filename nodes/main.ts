@@ -44,11 +44,13 @@ async function main(): Promise<number> {
     log,
     workers: createRealWorkers(),
   };
-  const node = await startNode(env, cfg, role, daemonId);
+  // Declared before the node starts: the primary may ask it to shut down (decommission) at any time.
+  let shutdown: (why: string) => Promise<void> = async () => {};
+  const node = await startNode(env, cfg, role, daemonId, { onShutdown: (req) => void shutdown(req.decommission ? 'decommissioned' : 'shutdown-node') });
   console.log(`${role} ${daemonId} listening on ${cfg.host_net.hostname}:${cfg.host_net.port}`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');

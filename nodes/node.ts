@@ -19,7 +19,9 @@ import { serviceSpec } from './common/service.ts';
 import { ProxyNode } from './proxy/proxy.ts';
 import { TargetNode } from './target/target.ts';
 import { Storage } from './target/storage/storage.ts';
+import { VMD_FILE_NAME } from './target/storage/mountpath-set.ts';
 import { ErrInvalidArgument } from '../protocol/errors.ts';
+import type { NodeShutdownReq } from '../protocol/reb.ts';
 import { JobRegistry } from '../actors/xact/registry.ts';
 import { NodeInspector } from './common/inspect.ts';
 import { InspectHub } from './proxy/inspect.ts';
@@ -47,7 +49,12 @@ function withActor(env: Env, path: string): Env {
   return { ...env, log: env.log.child({ actor: path }) };
 }
 
-export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, daemonId: string): Promise<RunningNode> {
+export interface NodeHooks {
+  /** The primary asked this node to go (shutdown-node, decommission): the process entry stops it. */
+  onShutdown?: (req: NodeShutdownReq) => void;
+}
+
+export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, daemonId: string, hooks: NodeHooks = {}): Promise<RunningNode> {
   const hrw = await Hrw.create();
   const hn = cfg.host_net;
   const self = snodeOf({
@@ -64,7 +71,9 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
     const mpaths = Object.keys(cfg.fspaths ?? {});
     if (mpaths.length === 0) throw new ErrInvalidArgument('a target needs at least one mountpath in "fspaths"');
     for (const mp of mpaths) await env.disk.mkdir(mp);
-    storage = await Storage.open(withActor(env, `${daemonId}/root/storage`), { mountpaths: mpaths, hrw });
+    // The mountpath set as last attached/detached (persisted in confdir) wins over the config's.
+    const vmdPath = `${cfg.confdir}/${VMD_FILE_NAME}`;
+    storage = await Storage.open(withActor(env, `${daemonId}/root/storage`), { mountpaths: mpaths, hrw, vmdPath });
   }
   await env.disk.mkdir(cfg.confdir);
 
@@ -75,6 +84,7 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
   const core = new NodeCore({ env: withActor(env, `${daemonId}/root/cluster`), cfg, self, hrw, ctrl, data });
   const jobs = new JobRegistry(withActor(env, `${daemonId}/root/jobs`));
   const node = role === 'proxy' ? new ProxyNode(core) : new TargetNode(core, storage!, jobs);
+  node.onShutdown = hooks.onShutdown;
 
   const bus = new InspectBus();
   const root = new Supervisor(rootContext(env, daemonId, bus), {

@@ -34,6 +34,17 @@ export interface CopyJobValue extends TcbMsg {
   dstVersioning: boolean;
 }
 
+/**
+ * Rebalance (and get-from-neighbor) moves keep the object's identity: its version, mtime and atime
+ * travel with it, and the receiver stores it only if it has nothing newer (mtime tie-break) and no
+ * newer delete of the name. Copies (copy-bck) carry no `keep`: they are new writes.
+ */
+export interface KeepMeta {
+  version: string;
+  mtimeMs: number;
+  atimeNs: string;
+}
+
 export interface CopyObjBody {
   xid: string;
   /** Per-sender session id of a chunked object ('' for a single message). */
@@ -50,6 +61,7 @@ export interface CopyObjBody {
   dstCksumType: CksumType;
   versioning: boolean;
   customMd: Record<string, string>;
+  keep?: KeepMeta;
   data: Uint8Array;
 }
 
@@ -61,6 +73,7 @@ export interface CopyBatchObj {
   cksumType: CksumType;
   cksumValue: string;
   customMd: Record<string, string>;
+  keep?: KeepMeta;
   data: Uint8Array;
 }
 

@@ -2,6 +2,7 @@
 import type { Smap, Snode } from './smap.ts';
 import type { BMD } from './bmd.ts';
 import type { ClusterConfig } from './config.ts';
+import type { Rmd } from './reb.ts';
 
 export const Msg = {
   metasync: 'metasync',
@@ -16,12 +17,14 @@ export interface MetasyncBody {
   smap?: Smap;
   bmd?: BMD;
   config?: ClusterConfig;
+  rmd?: Rmd;
 }
 
 export interface MetaVersions {
   smap: number;
   bmd: number;
   config: number;
+  rmd: number;
 }
 
 export interface KeepaliveBody {
@@ -33,11 +36,16 @@ export interface KeepaliveBody {
 export interface JoinRequest {
   snode: Snode;
   bmd?: BMD;
+  /** A target that restarted in the middle of a rebalance asks for a new one (AIS reb_interrupted). */
+  reb_interrupted?: boolean;
+  /** The RMD version the joiner has (one behind the cluster missed a rebalance). */
+  rmd_version?: number;
 }
 export interface JoinResponse {
   smap: Smap;
   bmd: BMD;
   config: ClusterConfig;
+  rmd?: Rmd;
 }
 
 export interface BckRefWire {

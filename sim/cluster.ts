@@ -72,6 +72,8 @@ export class SimCluster {
   readonly incarnations = new Map<string, number>();
   readonly client: SimClient;
   readonly proxyUrl: string;
+  /** Virtual ms of each restart, per node. */
+  readonly #restarts = new Map<string, number[]>();
 
   private constructor(readonly seed: number, readonly opts: SimClusterOptions) {
     this.world = new SimWorld(seed, opts);
@@ -93,6 +95,21 @@ export class SimCluster {
     return this.world.sched.nowMs;
   }
 
+  /** The primary proxy (the node at the primary URL every node is configured with). */
+  get primaryId(): string {
+    return this.specs[0]!.id;
+  }
+
+  /** How many times `id` was restarted after a crash. */
+  restartCount(id: string): number {
+    return this.#restarts.get(id)?.length ?? 0;
+  }
+
+  /** Whether `id` restarted at or after virtual `ms`. */
+  restartedSince(id: string, ms: number): boolean {
+    return (this.#restarts.get(id) ?? []).some((t) => t >= ms);
+  }
+
   get traceHash(): string {
     return this.world.trace.digest();
   }
@@ -101,6 +118,7 @@ export class SimCluster {
     const spec = this.specs.find((s) => s.id === id);
     if (!spec) throw new Error(`no node ${id}`);
     if (this.nodes.has(id)) throw new Error(`node ${id} is running`);
+    this.world.devices(id, Object.keys(spec.cfg.fspaths ?? {}));
     const env = this.world.envFor(id, this.incarnations.get(id) ?? 0);
     this.envs.set(id, env);
     const node = await this.drive(startNode(env, spec.cfg, spec.role, id));
@@ -134,6 +152,7 @@ export class SimCluster {
     const inc = this.world.net.incarnationOf(id);
     this.incarnations.set(id, inc);
     this.crashed.delete(id);
+    this.#restarts.set(id, [...(this.#restarts.get(id) ?? []), this.nowMs]);
     const env = this.world.envFor(id, inc);
     this.envs.set(id, env);
     const node = await startNode(env, spec.cfg, spec.role, id);
@@ -209,14 +228,24 @@ export class SimCluster {
     return p;
   }
 
-  /** Stops every node (targets first) and closes their workers. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every node (targets first) and closes their workers; a node whose stop fails does not keep
+   * the others running. `tolerate(id, err)`: a stop error that is expected (e.g. a lost mountpath)
+   * is not rethrown. Throws the first other error, after every node was stopped.
+   */
+  async stop(tolerate?: (id: string, err: unknown) => boolean): Promise<void> {
     const order = [...this.nodes.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === 'target' ? -1 : 1));
+    let first: unknown;
     for (const n of order) {
-      await this.drive(n.stop(), SIM_RUN_VIRTUAL_MS_MAX_DEFAULT);
+      try {
+        await this.drive(n.stop(), SIM_RUN_VIRTUAL_MS_MAX_DEFAULT);
+      } catch (e) {
+        if (!tolerate?.(n.id, e)) first ??= e;
+      }
       await this.envs.get(n.id)?.workers.close();
       this.nodes.delete(n.id);
     }
+    if (first !== undefined) throw first;
   }
 }
 

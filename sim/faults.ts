@@ -1,7 +1,8 @@
 // Fault profiles (`--faults none|light|heavy`). Every rate is drawn from the seed ('faults' stream), so
-// a seed fixes the plan and every fault it injects. Outages (an isolated or crashed target) last less
-// than the keepalive removal time (SIM_KEEPALIVE_FACTOR intervals): without rebalance, a target that
-// leaves the Smap would strand the objects PUT meanwhile on other targets, which is not a bug (yet).
+// a seed fixes the plan and every fault it injects. Outages (an isolated or crashed target, or a
+// crashed primary) last less than the keepalive removal time (SIM_KEEPALIVE_FACTOR intervals): without
+// rebalance, a target that leaves the Smap would strand the objects PUT meanwhile on other targets,
+// which is not a bug (yet). A lost mountpath (rare, heavy; `--lost-mountpath` forces it) stays lost.
 import type { SimCluster } from './cluster.ts';
 import type { SimDiskOp } from './env/disk.ts';
 import { SimRandom } from './env/random.ts';
@@ -16,6 +17,13 @@ export const FAULT_OUTAGE_MS_MAX = 1_500;
 export const FAULT_OUTAGE_MS_MIN = 100;
 /** Quiet time after an outage before the next one: missed keepalives of back-to-back outages add up. */
 export const FAULT_OUTAGE_GAP_MS_MIN = 4_000;
+/** Heavy profile: probability that a run loses a mountpath. */
+export const FAULT_LOST_MOUNTPATH_P = 0.05;
+/** When the mountpath is lost: uniform in this virtual-ms window after the faults start. */
+export const FAULT_LOST_MOUNTPATH_MS_MIN = 500;
+export const FAULT_LOST_MOUNTPATH_MS_MAX = 8_000;
+/** Forced (`--lost-mountpath`): early, so that short runs see it too. */
+export const FAULT_LOST_MOUNTPATH_FORCED_MS_MAX = 3_000;
 
 export interface FaultPlan {
   profile: FaultProfile;
@@ -30,25 +38,38 @@ export interface FaultPlan {
   outageMeanMs: number;
   /** Probability that an outage is a crash (else an isolation). */
   crashP: number;
+  /** Probability that an outage is a crash of the primary proxy instead (then restarted; no election). */
+  primaryCrashP: number;
   /** Per object-file op: probability of EIO, of ENOSPC (open/write only), of a slow op. */
   diskEioP: number;
   diskEnospcP: number;
   diskSlowP: number;
   diskSlowMsMax: number;
+  /** Per metadata-file write op (confdir `.ais.*`: open, write, fsync): probability of EIO. */
+  metaEioP: number;
+  /** Per KV index write (put, remove, flush): probability of EIO. */
+  indexEioP: number;
+  /** Virtual ms after start at which one mountpath of one target is lost (undefined: never). */
+  lostMountpathAtMs: number | undefined;
   /** Crashes are power losses (unsynced data lost); runs with `Fsync-PUT` on. */
   powerLoss: boolean;
 }
 
-/** Draws the plan of `profile` for `seed`. */
-export function drawFaultPlan(seed: number, profile: FaultProfile, powerLoss = false): FaultPlan {
-  return { ...drawRates(seed, profile), powerLoss };
+/** Draws the plan of `profile` for `seed`; `lostMountpath` forces a lost mountpath early in the run. */
+export function drawFaultPlan(seed: number, profile: FaultProfile, powerLoss = false, lostMountpath = false): FaultPlan {
+  const rates = drawRates(seed, profile);
+  // own stream: the rates above stay what they were for this seed
+  const r = SimRandom.stream(seed, 'faults/plan/lost');
+  const lose = lostMountpath || (profile === 'heavy' && r.float() < FAULT_LOST_MOUNTPATH_P);
+  const lostMountpathAtMs = lose ? r.range(FAULT_LOST_MOUNTPATH_MS_MIN, lostMountpath ? FAULT_LOST_MOUNTPATH_FORCED_MS_MAX : FAULT_LOST_MOUNTPATH_MS_MAX) : undefined;
+  return { ...rates, lostMountpathAtMs, powerLoss };
 }
 
-function drawRates(seed: number, profile: FaultProfile): Omit<FaultPlan, 'powerLoss'> {
+function drawRates(seed: number, profile: FaultProfile): Omit<FaultPlan, 'powerLoss' | 'lostMountpathAtMs'> {
   const r = SimRandom.stream(seed, 'faults/plan');
   switch (profile) {
     case 'none':
-      return { profile, latencyMsMin: 0.1, latencyMsMax: 1, latencyTailP: 0, latencyTailMsMax: 0, connDropMeanMs: 0, outageMeanMs: 0, crashP: 0, diskEioP: 0, diskEnospcP: 0, diskSlowP: 0, diskSlowMsMax: 0 };
+      return { profile, latencyMsMin: 0.1, latencyMsMax: 1, latencyTailP: 0, latencyTailMsMax: 0, connDropMeanMs: 0, outageMeanMs: 0, crashP: 0, primaryCrashP: 0, diskEioP: 0, diskEnospcP: 0, diskSlowP: 0, diskSlowMsMax: 0, metaEioP: 0, indexEioP: 0 };
     case 'light':
       return {
         profile,
@@ -63,6 +84,9 @@ function drawRates(seed: number, profile: FaultProfile): Omit<FaultPlan, 'powerL
         diskEnospcP: r.range(0, 0.001),
         diskSlowP: r.range(0, 0.01),
         diskSlowMsMax: 5,
+        primaryCrashP: r.range(0.02, 0.08),
+        metaEioP: 0,
+        indexEioP: 0,
       };
     case 'heavy':
       return {
@@ -78,21 +102,34 @@ function drawRates(seed: number, profile: FaultProfile): Omit<FaultPlan, 'powerL
         diskEnospcP: r.range(0, 0.005),
         diskSlowP: r.range(0.01, 0.05),
         diskSlowMsMax: 30,
+        primaryCrashP: r.range(0.1, 0.25),
+        metaEioP: r.range(0.001, 0.005),
+        indexEioP: r.range(0.0005, 0.002),
       };
   }
 }
 
-/** Only object data and PUT work files fail: metadata writes stay reliable for now. */
-function faultablePath(path: string): boolean {
+/** Object data and PUT work files: the random disk faults of the plan. */
+function objectPath(path: string): boolean {
   return path.includes('/%ob/') || path.includes('/%wk/');
+}
+
+/** A node's persisted metadata (`.ais.smap`, `.ais.bmd`…, and the temp files writeFileAtomic writes first). */
+function metadataPath(path: string): boolean {
+  return path.includes('/.ais.');
 }
 
 export interface FaultStats {
   connDrops: number;
   isolations: number;
   crashes: number;
+  primaryCrashes: number;
   diskErrors: number;
+  metaErrors: number;
+  indexErrors: number;
   diskSlow: number;
+  /** A lost mountpath's ops failed (EIO). */
+  lostErrors: number;
 }
 
 /**
@@ -101,7 +138,11 @@ export interface FaultStats {
  */
 export class FaultDriver {
   readonly random: SimRandom;
-  readonly stats: FaultStats = { connDrops: 0, isolations: 0, crashes: 0, diskErrors: 0, diskSlow: 0 };
+  readonly stats: FaultStats = { connDrops: 0, isolations: 0, crashes: 0, primaryCrashes: 0, diskErrors: 0, metaErrors: 0, indexErrors: 0, diskSlow: 0, lostErrors: 0 };
+  /** The mountpath lost so far (target id, mountpath path); it stays lost after heal(). */
+  lost: { target: string; mountpath: string } | undefined;
+  /** Told when the mountpath is lost (the checker then relaxes exactly for its names). */
+  onLost: ((target: string, mountpath: string) => void) | undefined;
   #events = new Set<SimEvent>();
   #active = false;
   /** The target currently isolated or crashed. */
@@ -132,7 +173,8 @@ export class FaultDriver {
       net.setLatency(() => (p.latencyTailP > 0 && base.float() < p.latencyTailP ? base.range(p.latencyMsMax, p.latencyTailMsMax) : base.range(p.latencyMsMin, p.latencyMsMax)));
     }
     this.#active = true;
-    if (p.diskEioP + p.diskEnospcP + p.diskSlowP > 0) for (const s of this.c.specs) this.#diskFaults(s.id);
+    if (p.diskEioP + p.diskEnospcP + p.diskSlowP + p.metaEioP + p.indexEioP > 0) for (const s of this.c.specs) this.#diskFaults(s.id, true);
+    if (p.lostMountpathAtMs !== undefined) this.#schedule(p.lostMountpathAtMs, 'fault.lost-mountpath', () => this.#loseMountpath());
     if (p.connDropMeanMs > 0) this.#every(p.connDropMeanMs, 'fault.drop', () => this.#dropConnection());
     if (p.outageMeanMs > 0) this.#every(p.outageMeanMs, 'fault.outage', () => this.#outage());
   }
@@ -144,6 +186,7 @@ export class FaultDriver {
     this.#events.clear();
     this.c.world.net.heal();
     for (const s of this.c.specs) this.c.world.disk(s.id).faults = undefined;
+    if (this.lost !== undefined) this.#diskFaults(this.lost.target, false); // a lost mountpath stays lost
     const out = this.#out;
     if (out !== undefined && this.c.crashed.has(out)) this.#restart(out);
     this.#out = undefined;
@@ -181,11 +224,17 @@ export class FaultDriver {
     if (this.#out !== undefined || this.c.nowMs < this.#outEndMs + FAULT_OUTAGE_GAP_MS_MIN) return;
     const targets = this.c.specs.filter((s) => s.role === 'target' && this.c.nodes.has(s.id)).map((s) => s.id);
     if (targets.length === 0) return;
-    const id = targets[this.random.int(targets.length)]!;
+    const primary = this.c.primaryId;
+    // The primary only crashes (no isolation: with one proxy there is no election to test yet).
+    const hitPrimary = this.c.nodes.has(primary) && this.random.float() < this.plan.primaryCrashP;
+    const id = hitPrimary ? primary : targets[this.random.int(targets.length)]!;
     const downMs = this.random.range(FAULT_OUTAGE_MS_MIN, FAULT_OUTAGE_MS_MAX);
     this.#out = id;
-    if (this.random.float() < this.plan.crashP) {
+    // A target with a lost mountpath is never crashed: it could not start again on a dead disk
+    // without mountpath disable (not built yet); isolating it is fine.
+    if (hitPrimary || (this.random.float() < this.plan.crashP && this.lost?.target !== id)) {
       this.stats.crashes++;
+      if (hitPrimary) this.stats.primaryCrashes++;
       this.#log.info({ target: id, downMs, powerLoss: this.plan.powerLoss }, 'fault: crash');
       this.c.crash(id, { powerLoss: this.plan.powerLoss });
       this.#schedule(downMs, 'fault.restart', () => {
@@ -218,13 +267,48 @@ export class FaultDriver {
     this.restarts.add(p);
   }
 
-  #diskFaults(id: string): void {
+  /** One mountpath of one running target becomes unusable: every op under it fails EIO from now on. */
+  #loseMountpath(): void {
+    if (this.lost !== undefined) return;
+    const targets = this.c.specs.filter((s) => s.role === 'target' && this.c.nodes.has(s.id) && this.#out !== s.id);
+    if (targets.length === 0) return;
+    const t = targets[this.random.int(targets.length)]!;
+    const mps = Object.keys(t.cfg.fspaths ?? {});
+    const mp = mps[this.random.int(mps.length)]!;
+    this.lost = { target: t.id, mountpath: mp };
+    this.#log.warn({ target: t.id, mountpath: mp }, 'fault: mountpath lost');
+    this.#diskFaults(t.id, this.#active);
+    this.onLost?.(t.id, mp);
+  }
+
+  /** Installs the disk fault hook of `id`: the lost mountpath (if on it) and, when `random`, the plan's rates. */
+  #diskFaults(id: string, random: boolean): void {
     const p = this.plan;
     const sched = this.c.world.sched;
     const net = this.c.world.net;
     this.c.world.disk(id).faults = {
       error: (op: SimDiskOp, path: string) => {
-        if (!faultablePath(path)) return undefined;
+        const l = this.lost;
+        if (l !== undefined && l.target === id && (path === l.mountpath || path.startsWith(`${l.mountpath}/`))) {
+          this.stats.lostErrors++;
+          return 'EIO';
+        }
+        if (!random) return undefined;
+        if (op === 'index') {
+          if (p.indexEioP > 0 && this.random.float() < p.indexEioP) {
+            this.stats.indexErrors++;
+            return 'EIO';
+          }
+          return undefined;
+        }
+        if (metadataPath(path) && (op === 'open' || op === 'write' || op === 'sync')) {
+          if (p.metaEioP > 0 && this.random.float() < p.metaEioP) {
+            this.stats.metaErrors++;
+            return 'EIO';
+          }
+          return undefined;
+        }
+        if (!objectPath(path) || (op !== 'open' && op !== 'write' && op !== 'read')) return undefined;
         const x = this.random.float();
         if (x < p.diskEioP) {
           this.stats.diskErrors++;
@@ -236,8 +320,8 @@ export class FaultDriver {
         }
         return undefined;
       },
-      delay: (_op: SimDiskOp, path: string) => {
-        if (!faultablePath(path) || this.random.float() >= p.diskSlowP) return undefined;
+      delay: (op: SimDiskOp, path: string) => {
+        if (!random || !objectPath(path) || (op !== 'open' && op !== 'write' && op !== 'read') || this.random.float() >= p.diskSlowP) return undefined;
         this.stats.diskSlow++;
         const inc = net.incarnationOf(id);
         const ms = this.random.range(0, p.diskSlowMsMax);

@@ -4,8 +4,16 @@
 // - at quiescence: every node is back, every view agrees, no work file (`%wk`) is left on any disk.
 import type { SimCluster } from './cluster.ts';
 import type { SimResult } from './client.ts';
+import type { SimPlacement } from './placement.ts';
 
 export class SimInvariantError extends Error {}
+
+/** A mountpath that became unusable (a fault): the names placed on it are legitimately lost. */
+export interface LostMountpath {
+  target: string;
+  mountpath: string;
+  atMs: number;
+}
 
 /** Virtual ms one sample of one node may take (it may be isolated: then it is skipped). */
 export const SAMPLE_TIMEOUT_MS = 2_000;
@@ -36,8 +44,29 @@ export class InvariantChecker {
    * means a node was removed (and maybe re-added) — a removal the sampling may have missed otherwise.
    */
   formedSmapVersion = Infinity;
+  /** The lost mountpath, if one was lost (with the placement that tells which names it held). */
+  lost: LostMountpath | undefined;
+  placement: SimPlacement | undefined;
 
   constructor(readonly c: SimCluster) {}
+
+  /** A mountpath was lost: from now on its names are exempt from the data checks. */
+  markLost(target: string, mountpath: string, placement: SimPlacement): void {
+    this.lost = { target, mountpath, atMs: this.c.nowMs };
+    this.placement = placement;
+  }
+
+  /**
+   * `name` of `bucket` was placed on the lost mountpath (so it may be unreadable, fail every write,
+   * and be listed or not). Exact only while the membership is the formed one; after a change every
+   * placement check is relaxed anyway.
+   */
+  isLost(bucket: string, name: string): boolean {
+    const l = this.lost;
+    if (l === undefined || this.placement === undefined) return false;
+    const p = this.placement.locate(bucket, name);
+    return p.target === l.target && p.mountpath === l.mountpath;
+  }
 
   fail(msg: string): never {
     throw new SimInvariantError(`seed ${this.c.seed} at ${this.c.nowMs.toFixed(3)} virtual ms: ${msg}`);
@@ -91,7 +120,8 @@ export class InvariantChecker {
       const seen = this.#primaryOf.get(v.smap);
       if (seen === undefined) this.#primaryOf.set(v.smap, { primary: v.primary, node: id });
       else if (seen.primary !== v.primary) this.fail(`Smap v${v.smap} has primary ${seen.primary} on ${seen.node} but ${v.primary} on ${id}`);
-      if (v.proxies < nP || v.targets < nT || v.smap > this.formedSmapVersion) this.membershipChanged = true;
+      // each start of the primary bumps the Smap (it re-adds itself); any other bump is a removal/re-join
+      if (v.proxies < nP || v.targets < nT || v.smap > this.formedSmapVersion + this.c.restartCount(this.c.primaryId)) this.membershipChanged = true;
     });
     return out;
   }
@@ -110,8 +140,11 @@ export class InvariantChecker {
 
   /** No PUT work file left on any disk (at quiescence: every PUT finished or was cleaned up). */
   checkNoWorkFiles(): void {
+    const l = this.lost;
     for (const s of this.c.specs) {
-      const leaked = this.c.world.disk(s.id).filePaths().filter((p) => p.includes('/%wk/'));
+      // a lost mountpath's files can no longer be removed
+      const dead = l !== undefined && l.target === s.id ? `${l.mountpath}/` : undefined;
+      const leaked = this.c.world.disk(s.id).filePaths().filter((p) => p.includes('/%wk/') && (dead === undefined || !p.startsWith(dead)));
       if (leaked.length > 0) this.fail(`${leaked.length} leaked work file(s) on ${s.id}: ${leaked.slice(0, 3).join(', ')}`);
     }
   }

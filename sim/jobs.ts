@@ -41,7 +41,7 @@ export interface JobStats {
   unverifiable: number;
 }
 
-interface Job {
+export interface Job {
   id: string;
   src: string;
   dst: string;
@@ -93,9 +93,17 @@ export class JobTracker {
   async maybeStart(steps: number, model: ModelView, faulty: boolean): Promise<void> {
     if (this.#attempts >= JOBS_PER_RUN_MAX) return;
     if (this.#rnd.float() >= steps / JOBS_MEAN_STEPS) return;
-    this.#attempts++;
     const prefix = COPY_PREFIXES[this.#rnd.int(COPY_PREFIXES.length)]!;
     const wait = this.#rnd.int(2) === 0;
+    await this.startCopy(prefix, model, faulty, wait);
+  }
+
+  /** Starts a copy-bck of `prefix` into `simcp-N`; `wait`: poll until it ends (bounded). */
+  async startCopy(prefix: string, model: ModelView, faultyRun: boolean, wait: boolean): Promise<Job | undefined> {
+    // With a lost mountpath, creating the destination fails on its target (EIO making the bucket's
+    // directories there) until mountpath disable exists: a failed start is allowed then.
+    const faulty = (): boolean => faultyRun || this.inv.lost !== undefined;
+    this.#attempts++;
     const dst = `simcp-${this.#attempts}`;
     const snapshot = this.#snapshot(model, prefix);
     let r;
@@ -105,26 +113,27 @@ export class JobTracker {
         JOB_REQUEST_VIRTUAL_MS_MAX,
       );
     } catch (e) {
-      if (!faulty) this.inv.fail(`copy-bck ${this.bucket} → ${dst}: ${(e as Error).message.slice(0, 300)}`);
+      if (!faulty()) this.inv.fail(`copy-bck ${this.bucket} → ${dst}: ${(e as Error).message.slice(0, 300)}`);
       this.stats.startFailed++;
-      return;
+      return undefined;
     }
     if (r.status !== 200) {
-      if (!faulty || (r.status !== 0 && r.status < 500)) this.inv.fail(`copy-bck ${this.bucket} → ${dst}: status ${r.status} ${r.text().slice(0, 300)}`);
+      if (!faulty() || (r.status !== 0 && r.status < 500)) this.inv.fail(`copy-bck ${this.bucket} → ${dst}: status ${r.status} ${r.text().slice(0, 300)}`);
       this.stats.startFailed++;
-      return;
+      return undefined;
     }
     const id = r.text().trim();
     if (id === '') this.inv.fail(`copy-bck ${this.bucket} → ${dst}: empty job id`);
     this.stats.started++;
     const job: Job = { id, src: this.bucket, dst, prefix, snapshot, dirty: false, endTime: 0, err: '', aborted: false, startedAtMs: this.c.nowMs };
     this.jobs.push(job);
-    if (!wait) return;
+    if (!wait) return job;
     const deadline = this.c.nowMs + JOB_WAIT_VIRTUAL_MS_MAX;
     while (job.endTime === 0 && this.c.nowMs < deadline) {
       await this.c.runFor(JOB_POLL_MS);
       await this.#poll(job);
     }
+    return job;
   }
 
   /** The workload wrote (or maybe wrote) `name`: every job not known ended whose prefix covers it is dirty. */
@@ -168,8 +177,14 @@ export class JobTracker {
     let st: StatusJson;
     try {
       const r = await this.c.drive(this.c.client.json('GET', '/v1/cluster?what=status', { id: j.id }), JOB_REQUEST_VIRTUAL_MS_MAX);
-      if (r.status !== 200) return;
-      st = JSON.parse(r.text()) as StatusJson;
+      if (r.status === 404 && this.c.restartedSince(this.c.primaryId, j.startedAtMs)) {
+        // The primary (which tracked the job in memory) restarted and no target knows it any more:
+        // its outcome is unknown, which is allowed; count it as ended with an error.
+        st = { end_time: 1, err: 'unknown: the primary restarted and no target has the job' };
+      } else {
+        if (r.status !== 200) return;
+        st = JSON.parse(r.text()) as StatusJson;
+      }
     } catch {
       return;
     }
@@ -212,9 +227,11 @@ export class JobTracker {
     } catch (e) {
       return this.inv.fail(`${what}: listing the destination failed: ${(e as Error).message.slice(0, 300)}`);
     }
-    const want = [...snapshot.keys()].sort(compareUtf8);
+    // names on a lost mountpath (in the source or the destination) are legitimately lost
+    const lost = (n: string): boolean => this.inv.lost !== undefined && (this.inv.isLost(j.src, n) || this.inv.isLost(j.dst, n));
+    const want = [...snapshot.keys()].filter((n) => !lost(n)).sort(compareUtf8);
     const missing = want.filter((n) => !names.includes(n));
-    const extra = names.filter((n) => !snapshot.has(n));
+    const extra = names.filter((n) => !snapshot.has(n) && !lost(n));
     if (missing.length + extra.length > 0) this.inv.fail(`${what}: ended clean but the destination listing differs from the source at copy start: missing [${missing.join(', ')}], extra [${extra.join(', ')}]; per target: ${snapsText(await this.#targetSnaps(j))}`);
     for (const name of want) {
       const r = await this.c.drive(this.c.client.get(j.dst, name), JOB_REQUEST_VIRTUAL_MS_MAX);

@@ -4,10 +4,10 @@
 // seed and the one-line command that replays it exactly.
 import { parseArgs } from 'node:util';
 import { FAULT_PROFILES, type FaultProfile } from './faults.ts';
-import { replayCommand, runSeed, type SimRunOptions } from './run.ts';
+import { cpuMsSince, replayCommand, runSeed, type SimRunOptions } from './run.ts';
 import { failureLines, parseSeeds, runSweep, summaryHeader, summaryRow } from './sweep.ts';
 
-const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--verbose]';
+const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--lost-mountpath] [--no-io-time] [--verbose]';
 
 function intArg(v: string | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
@@ -24,6 +24,8 @@ async function main(): Promise<number> {
       faults: { type: 'string' },
       'power-loss': { type: 'boolean' },
       'no-jobs': { type: 'boolean' },
+      'lost-mountpath': { type: 'boolean' },
+      'no-io-time': { type: 'boolean' },
       steps: { type: 'string' },
       proxies: { type: 'string' },
       targets: { type: 'string' },
@@ -50,18 +52,24 @@ async function main(): Promise<number> {
   opts.faults = faults as FaultProfile;
   if (values['power-loss']) opts.powerLoss = true;
   if (values['no-jobs']) opts.jobs = false;
+  if (values['lost-mountpath']) opts.lostMountpath = true;
+  if (values['no-io-time']) opts.ioTime = false;
   if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');
   if (values.seeds !== undefined) {
     if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');
     const seeds = parseSeeds(values.seeds);
     const wall0 = performance.now();
+    const cpu0 = process.cpuUsage();
     console.log(`sweep: ${seeds.length} seeds, faults ${opts.faults}, ${opts.steps} steps, ${opts.proxies}+${opts.targets}x${opts.mountpaths}`);
     console.log(summaryHeader());
     const { results, failed } = await runSweep(seeds, opts, (r) => console.log(summaryRow(r)));
     const simS = results.reduce((a, r) => a + r.virtualMs, 0) / 1000;
     const wallS = (performance.now() - wall0) / 1000;
+    const cpuS = cpuMsSince(cpu0) / 1000;
     const relaxed = results.filter((r) => r.ok && r.membershipChanged).length;
-    console.log(`\n${results.length - failed.length}/${results.length} passed${relaxed > 0 ? ` (${relaxed} with a membership change: placement checks relaxed, marked ok*)` : ''}; ${simS.toFixed(1)} simulated s in ${wallS.toFixed(1)} wall s (${(simS / wallS).toFixed(1)}x)`);
+    const lost = results.filter((r) => r.ok && r.lost !== undefined).length;
+    const notes = [relaxed > 0 ? `${relaxed} with a membership change: placement checks relaxed, marked ok*` : '', lost > 0 ? `${lost} with a lost mountpath: its names relaxed, marked okL` : ''].filter((x) => x !== '');
+    console.log(`\n${results.length - failed.length}/${results.length} passed${notes.length > 0 ? ` (${notes.join('; ')})` : ''}; ${simS.toFixed(1)} simulated s in ${wallS.toFixed(1)} wall s (${(simS / wallS).toFixed(1)}x), ${cpuS.toFixed(1)} CPU s (${(simS / cpuS).toFixed(1)}x per CPU s)`);
     for (const r of failed) for (const l of failureLines(r, opts)) console.log(l);
     return failed.length > 0 ? 1 : 0;
   }
@@ -70,13 +78,16 @@ async function main(): Promise<number> {
   const wallS = r.wallMs / 1000;
   console.log(`seed ${seed}: ${r.ok ? 'ok' : 'FAILED'}`);
   console.log(`  cluster      ${opts.proxies} proxies, ${opts.targets} targets x ${opts.mountpaths} mountpaths`);
-  console.log(`  faults       ${opts.faults}${r.faults ? ` (${r.faults.connDrops} connection drops, ${r.faults.isolations} isolations, ${r.faults.crashes} crashes, ${r.faults.diskErrors} disk errors, ${r.faults.diskSlow} slow disk ops)` : ''}`);
+  const f = r.faults;
+  console.log(`  faults       ${opts.faults}${f ? ` (${f.connDrops} connection drops, ${f.isolations} isolations, ${f.crashes} crashes of which ${f.primaryCrashes} of the primary, ${f.diskErrors} disk errors, ${f.metaErrors} metadata write errors, ${f.indexErrors} index write errors, ${f.diskSlow} slow disk ops)` : ''}`);
+  if (r.lost) console.log(`  lost         mountpath ${r.lost.mountpath} of ${r.lost.target} at ${r.lost.atMs.toFixed(3)} ms (${f?.lostErrors ?? 0} failed ops); checks relaxed for ${r.lost.names.length} name(s) placed on it: ${r.lost.names.join(', ')}`);
   if (r.stats) console.log(`  workload     ${r.stats.puts} PUT (${r.stats.bytesPut} B), ${r.stats.gets} GET, ${r.stats.deletes} DELETE, ${r.stats.lists} list, ${r.stats.failed} failed`);
   if (r.jobs) console.log(`  jobs         ${r.jobs.started} copy-bck started (${r.jobs.startFailed} start failed), ${r.jobs.ended} ended (${r.jobs.endedErr} aborted/err), ${r.jobs.verified} verified, ${r.jobs.unverifiable} unverifiable`);
   if (r.membershipChanged) console.log('  note         a node left the Smap during the run: placement checks were relaxed (no rebalance yet)');
   console.log(`  simulated    ${virtualS.toFixed(3)} s (${r.events} events)`);
   console.log(`  wall         ${wallS.toFixed(3)} s`);
-  console.log(`  speed        ${(virtualS / wallS).toFixed(1)}x real time`);
+  console.log(`  cpu          ${(r.cpuMs / 1000).toFixed(3)} s`);
+  console.log(`  speed        ${(virtualS / wallS).toFixed(1)}x real time (${(r.virtualMs / r.cpuMs).toFixed(1)}x per CPU s)`);
   console.log(`  trace hash   ${r.traceHash}`);
   if (!r.ok) {
     console.log(`  error        ${r.error?.message}`);

@@ -9,6 +9,7 @@ import { SimCluster, type SimClusterOptions } from './cluster.ts';
 import { drawFaultPlan, FaultDriver, type FaultProfile, type FaultStats } from './faults.ts';
 import { InvariantChecker, SimInvariantError } from './invariants.ts';
 import { JobTracker, type JobStats } from './jobs.ts';
+import { SimPlacement } from './placement.ts';
 import { Workload, WORKLOAD_REQUEST_TIMEOUT_MS, type WorkloadStats } from './workload.ts';
 
 export const SIM_BUCKET = 'simbck';
@@ -26,6 +27,16 @@ export interface SimRunOptions extends SimClusterOptions {
   powerLoss?: boolean;
   /** Copy jobs (copy-bck) now and then in the workload; default on. */
   jobs?: boolean;
+  /** Force the lost-mountpath fault (else only heavy runs draw it, rarely). */
+  lostMountpath?: boolean;
+}
+
+/** What a lost mountpath took: the checker relaxed exactly for `names` (workload bucket). */
+export interface SimLostSummary {
+  target: string;
+  mountpath: string;
+  atMs: number;
+  names: string[];
 }
 
 export interface SimRunResult {
@@ -36,11 +47,15 @@ export interface SimRunResult {
   events: number;
   virtualMs: number;
   wallMs: number;
+  /** CPU time of this process (user + system) during the run: the speed measure that a loaded machine does not skew. */
+  cpuMs: number;
   stats?: WorkloadStats;
   faults?: FaultStats;
   jobs?: JobStats;
   /** A node left the Smap during the run (placement checks were relaxed). */
   membershipChanged: boolean;
+  /** A mountpath was lost during the run (its names' checks were relaxed). */
+  lost?: SimLostSummary;
   /** Node views (Smap+BMD) the invariant checker sampled. */
   invariantSamples: number;
   /** Last log lines of the world (for a failure report). */
@@ -49,6 +64,7 @@ export interface SimRunResult {
 
 export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRunResult> {
   const wall0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const profile = opts.faults ?? 'none';
   let c: SimCluster | undefined;
   let w: Workload | undefined;
@@ -65,9 +81,12 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     w = new Workload(c, inv, SIM_BUCKET);
     if (opts.jobs ?? true) w.jobs = jobs = new JobTracker(c, inv, SIM_BUCKET);
     const faulty = profile !== 'none';
-    if (faulty) {
+    if (faulty || opts.lostMountpath) {
       c.client.timeoutMs = WORKLOAD_REQUEST_TIMEOUT_MS;
-      driver = new FaultDriver(c, drawFaultPlan(seed, profile, opts.powerLoss ?? false));
+      driver = new FaultDriver(c, drawFaultPlan(seed, profile, opts.powerLoss ?? false, opts.lostMountpath ?? false));
+      const placement = await SimPlacement.create(c.specs);
+      const checker = inv;
+      driver.onLost = (target, mountpath) => checker.markLost(target, mountpath, placement);
       driver.start();
     }
     await w.run(opts.steps, { faulty, pauseMsMax: opts.pauseMsMax });
@@ -88,7 +107,9 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
   const traceHash = c?.traceHash ?? '';
   const events = c?.world.trace.count ?? 0;
   try {
-    await c?.stop();
+    // a target whose mountpath is lost may fail to flush it on the way down (EIO): expected
+    const lost = inv?.lost;
+    await c?.stop((id, e) => lost !== undefined && id === lost.target && (e as { code?: unknown }).code === 'EIO');
   } catch (e) {
     error ??= e instanceof Error ? e : new Error(String(e));
   }
@@ -100,15 +121,22 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     events,
     virtualMs,
     wallMs: performance.now() - wall0,
+    cpuMs: cpuMsSince(cpu0),
     stats: w?.stats,
     faults: driver?.stats,
     jobs: jobs?.stats,
     membershipChanged: inv?.membershipChanged ?? false,
+    lost: inv?.lost && w ? { ...inv.lost, names: w.lostNames() } : undefined,
     invariantSamples: inv?.samples ?? 0,
     logTail: c?.world.logs.ring.slice(-50) ?? [],
   };
 }
 
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
 export function replayCommand(seed: number, opts: SimRunOptions): string {
-  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}`;
+  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}`;
 }

@@ -17,17 +17,17 @@ export function parseSeeds(spec: string): number[] {
 }
 
 export function summaryHeader(): string {
-  return `${'seed'.padStart(6)}  ${'result'.padEnd(6)}  ${'ops'.padStart(5)}  ${'failed'.padStart(6)}  ${'sim s'.padStart(8)}  ${'speed'.padStart(8)}  ${'faults (drop/iso/crash/disk)'.padEnd(28)}  hash`;
+  return `${'seed'.padStart(6)}  ${'result'.padEnd(6)}  ${'ops'.padStart(5)}  ${'failed'.padStart(6)}  ${'sim s'.padStart(8)}  ${'speed'.padStart(8)}  ${'faults (drop/iso/crash(primary)/disk)'.padEnd(38)}  hash`;
 }
 
 export function summaryRow(r: SimRunResult): string {
   const s = r.stats;
   const ops = s ? s.puts + s.gets + s.deletes + s.lists : 0;
   const f = r.faults;
-  const faults = f ? `${f.connDrops}/${f.isolations}/${f.crashes}/${f.diskErrors}` : '-';
+  const faults = f ? `${f.connDrops}/${f.isolations}/${f.crashes}(${f.primaryCrashes}p)/${f.diskErrors + f.metaErrors + f.indexErrors}` : '-';
   const speed = r.wallMs > 0 ? `${(r.virtualMs / r.wallMs).toFixed(1)}x` : '-';
-  const result = r.ok ? (r.membershipChanged ? 'ok*' : 'ok') : 'FAIL';
-  return `${String(r.seed).padStart(6)}  ${result.padEnd(6)}  ${String(ops).padStart(5)}  ${String(s?.failed ?? 0).padStart(6)}  ${(r.virtualMs / 1000).toFixed(3).padStart(8)}  ${speed.padStart(8)}  ${faults.padEnd(28)}  ${r.traceHash}`;
+  const result = r.ok ? (r.membershipChanged ? 'ok*' : r.lost !== undefined ? 'okL' : 'ok') : 'FAIL';
+  return `${String(r.seed).padStart(6)}  ${result.padEnd(6)}  ${String(ops).padStart(5)}  ${String(s?.failed ?? 0).padStart(6)}  ${(r.virtualMs / 1000).toFixed(3).padStart(8)}  ${speed.padStart(8)}  ${faults.padEnd(38)}  ${r.traceHash}`;
 }
 
 export interface SweepResult {

@@ -5,6 +5,8 @@
 // - at quiescence (quiescenceCheck): every acknowledged PUT reads back exactly, the listing is exact.
 // Under faults a request may fail (no answer, 5xx): an unacknowledged PUT or DELETE makes the name
 // uncertain (old or new state) until the next acknowledged write. Ops of one batch use distinct names.
+// A name placed on a lost mountpath (InvariantChecker.isLost) is legitimately lost: its ops may fail,
+// read 404 and it may be listed or not, even at quiescence; a 200 must still return a possible state.
 import { cksumBuffer, isCksumType } from '../runtime/cksum/cksum.ts';
 import { compareUtf8 } from './env/disk.ts';
 import type { SimCluster } from './cluster.ts';
@@ -129,12 +131,21 @@ export class Workload {
     const extra: string[] = [];
     for (const n of names) {
       const slot = this.model.get(n);
-      if (slot === undefined || slot.every((v) => v === null)) extra.push(n);
+      if ((slot === undefined || slot.every((v) => v === null)) && !this.#lost(n)) extra.push(n);
     }
     if (exact && !faulty) {
-      for (const [n, slot] of this.model) if (slot.every((v) => v !== null) && !listed.has(n)) missing.push(n);
+      for (const [n, slot] of this.model) if (slot.every((v) => v !== null) && !listed.has(n) && !this.#lost(n)) missing.push(n);
     }
     if (missing.length + extra.length > 0) this.fail(`listing differs from acknowledged state: missing [${missing.join(', ')}], listed though deleted/never put [${extra.join(', ')}]`);
+  }
+
+  /** Names of the model placed on the lost mountpath (exempt from the data checks). */
+  lostNames(): string[] {
+    return [...this.model.keys()].filter((n) => this.#lost(n)).sort(compareUtf8);
+  }
+
+  #lost(name: string): boolean {
+    return this.inv.lost !== undefined && this.inv.isLost(this.bucket, name);
   }
 
   /** Quiescence: every name reads back its acknowledged state; the listing is exact. */
@@ -184,9 +195,11 @@ export class Workload {
     }
   }
 
-  #check(op: Op, r: SimResult, faulty: boolean): void {
+  #check(op: Op, r: SimResult, faultyRun: boolean): void {
     const slot: Slot = this.model.get(op.name) ?? [null];
     const failed = failedStatus(r.status);
+    const lost = this.#lost(op.name);
+    const faulty = faultyRun || lost; // a lost name's requests may fail even at quiescence
     if (failed) {
       this.stats.failed++;
       if (!faulty) this.fail(`${op.kind.toUpperCase()} ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
@@ -207,7 +220,7 @@ export class Workload {
       case 'delete':
         this.stats.deletes++;
         if (r.status === 200 || r.status === 404) {
-          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present`);
+          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present`);
           this.model.set(op.name, [null]);
         } else if (failed) this.model.set(op.name, [...slot, null]);
         else this.fail(`DELETE ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
@@ -216,7 +229,7 @@ export class Workload {
         this.stats.gets++;
         if (failed) return;
         if (r.status === 404) {
-          if (!slot.includes(null) && !this.inv.membershipChanged) this.#suspects.push(`GET ${op.name}: 404 though acknowledged present (${slot.length} possible states)`);
+          if (!slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`GET ${op.name}: 404 though acknowledged present (${slot.length} possible states)`);
           return;
         }
         if (r.status !== 200) this.fail(`GET ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);

@@ -44,9 +44,18 @@ export class JobRegistry {
     this.#env = env;
   }
 
+  #attached: (() => void) | undefined;
+  readonly #whenAttached = new Promise<void>((resolve) => (this.#attached = resolve));
+
   /** The node's `jobs` supervisor; attached again whenever it restarts. */
   attach(sup: Supervisor): void {
     this.#sup = sup;
+    this.#attached?.();
+  }
+
+  /** Resolves once a job supervisor is attached (jobs triggered while the node is still starting). */
+  whenAttached(): Promise<void> {
+    return this.#whenAttached;
   }
 
   async start(js: JobStart): Promise<void> {

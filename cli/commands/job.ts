@@ -7,6 +7,7 @@ import type { CliContext } from '../context.ts';
 import { parseDuration } from '../duration.ts';
 import { jobStatus, queryJobs, startJob, stopJob, waitJob, waitKind, waitSnaps, WAIT_CONDITIONS, type WaitCondition } from '../job-api.ts';
 import { renderJobs } from '../job-table.ts';
+import { parseTargetArg, startResilver } from './storage.ts';
 
 export interface WaitOpts {
   timeout?: string;
@@ -90,13 +91,14 @@ export function registerJob(program: Command, ctx: CliContext): void {
     .command('start')
     .description('start a job of KIND, optionally on a bucket; prints the job id')
     .argument('<kind>', 'job kind or display name')
-    .argument('[bucket]', 'ais://B for bucket-scoped kinds')
+    .argument('[bucket]', 'ais://B for bucket-scoped kinds; t[ID] for resilver (one target, as AIS)')
     .option('--wait', 'wait for the job to finish')
     .option('--timeout <duration>', 'with --wait: give up after this long (e.g. 30s, 2m)')
     .action(async (kind: string, bucket: string | undefined, opts: WaitOpts & { wait?: boolean }) => {
-      const bck = bucket === undefined ? undefined : parseBck(bucket);
+      const node = jobKindOf(kind) === 'resilver' && bucket !== undefined ? parseTargetArg(bucket) : undefined;
+      const bck = bucket === undefined || node !== undefined ? undefined : parseBck(bucket);
       const ms = timeoutMs(opts); // validated before anything starts
-      const xid = await startJob(ctx.client(), kind, bck);
+      const xid = node !== undefined ? await startResilver(ctx.client(), node) : await startJob(ctx.client(), kind, bck);
       ctx.out(`${xid}\n`);
       if (opts.wait) {
         const s = await waitJob(ctx.client(), xid, ms);

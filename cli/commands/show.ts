@@ -5,6 +5,7 @@ import { SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
 import type { CliContext } from '../context.ts';
 import { renderTable } from '../format.ts';
 import { registerShowJob } from './job.ts';
+import { registerShowRebalance } from './rebalance.ts';
 
 const FLAG_NAMES: [number, string][] = [
   [SnodeFlag.nonElectable, 'non-electable'],
@@ -17,6 +18,15 @@ const FLAG_NAMES: [number, string][] = [
 export function nodeFlags(flags: number): string {
   const names = FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
   return names.length === 0 ? '-' : names.join(',');
+}
+
+export type NodeStatus = 'online' | 'maintenance' | 'decommissioning';
+
+/** What the Smap flags say about a node (AIS teb.FmtNodeStatus); decommission wins over maintenance. */
+export function nodeStatus(flags: number): NodeStatus {
+  if ((flags & SnodeFlag.decomm) !== 0) return 'decommissioning';
+  if ((flags & SnodeFlag.maint) !== 0) return 'maintenance';
+  return 'online';
 }
 
 /** `p[ID][P]` for the primary proxy, `p[ID]`, `t[ID]`, as `ais` names nodes. */
@@ -34,8 +44,8 @@ export function renderSmap(smap: Smap, only?: 'proxy' | 'target'): string {
     ...(only === 'proxy' ? [] : Object.values(smap.tmap).sort(byId)),
   ];
   const table = renderTable(
-    ['NODE', 'TYPE', 'PUBLIC URL', 'FLAGS'],
-    nodes.map((n) => [nodeName(n, primary), n.daemon_type, n.public_net?.direct_url ?? '-', nodeFlags(n.flags ?? 0)]),
+    ['NODE', 'TYPE', 'STATUS', 'PUBLIC URL', 'FLAGS'],
+    nodes.map((n) => [nodeName(n, primary), n.daemon_type, nodeStatus(n.flags ?? 0), n.public_net?.direct_url ?? '-', nodeFlags(n.flags ?? 0)]),
   );
   const summary =
     `\nPrimary proxy: ${primary}\n` +
@@ -76,4 +86,5 @@ export function registerShow(program: Command, ctx: CliContext): void {
       ctx.out(JSON.stringify(node, null, 2) + '\n');
     });
   registerShowJob(show, ctx);
+  registerShowRebalance(show, ctx);
 }

@@ -14,6 +14,7 @@ const NODE_MAIN = join(REPO_ROOT, 'nodes/main.ts');
 export const CLUSTER_READY_TIMEOUT_MS = 60_000;
 export const NODE_STOP_TIMEOUT_MS = 15_000;
 const POLL_MS = 100;
+const PORT_PICK_TRIES_MAX = 100;
 export const UV_THREADPOOL_SIZE = 16;
 
 export interface LocalClusterOptions {
@@ -55,6 +56,27 @@ export interface LocalCluster {
   restart(id: string): Promise<void>;
   /** Polls the primary's Smap until `pred` holds. */
   waitForSmap(pred: (smap: SmapView) => boolean, timeoutMs?: number): Promise<SmapView>;
+  /**
+   * Starts one more target (free ports, its own dir under `dir`); it self-joins and this resolves once
+   * it is in the Smap. With `standby` it does not join: it resolves once the node listens, and the
+   * node waits for `join-by-admin`. The node is in `nodes`, so kill/restart/stop cover it.
+   */
+  addTarget(opts?: AddTargetOptions): Promise<LocalNode>;
+}
+
+export interface AddTargetOptions {
+  /** Node config `"standby": true`: wait to be added by `join-by-admin` instead of self-joining. */
+  standby?: boolean;
+  /** Default: the cluster's `mountpathsPerTarget`. */
+  mountpaths?: number;
+}
+
+interface NodeSpec {
+  id: string;
+  role: 'proxy' | 'target';
+  port: number;
+  configPath: string;
+  dir: string;
 }
 
 export interface SmapView {
@@ -112,16 +134,14 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   } else {
     ports = await freePorts(total * 3);
   }
-  const specs: { id: string; role: 'proxy' | 'target'; port: number; configPath: string; dir: string }[] = [];
-  let primaryUrl = '';
-  for (let i = 0; i < total; i++) {
-    const role = i < nProxies ? 'proxy' : 'target';
-    const [port, portCtrl, portData] = [ports[i * 3]!, ports[i * 3 + 1]!, ports[i * 3 + 2]!];
+  const specs: NodeSpec[] = [];
+  const usedPorts = new Set(ports);
+  const primaryUrl = `http://127.0.0.1:${ports[0]!}`;
+  const writeSpec = async (role: 'proxy' | 'target', [port, portCtrl, portData]: [number, number, number], mpaths: number, standby: boolean): Promise<NodeSpec> => {
     const id = `${role === 'proxy' ? 'p' : 't'}${port}`;
     const nodeDir = join(dir, id);
-    if (i === 0) primaryUrl = `http://127.0.0.1:${port}`;
     const fspaths: Record<string, string> = {};
-    if (role === 'target') for (let m = 1; m <= nMpaths; m++) fspaths[join(nodeDir, `mp${m}`)] = '';
+    if (role === 'target') for (let m = 1; m <= mpaths; m++) fspaths[join(nodeDir, `mp${m}`)] = '';
     const config = {
       daemon_id: id,
       confdir: join(nodeDir, 'conf'),
@@ -134,15 +154,21 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       keepalive: { interval_ms: opts.keepaliveIntervalMs ?? 1000, factor: opts.keepaliveFactor ?? 3 },
       http_adapter: opts.httpAdapter ?? httpAdapterFromEnv(),
       ...(opts.testJobs ? { test_jobs: true } : {}),
+      // does not self-join: waits for `join-by-admin` (only written when asked, so older configs stay valid)
+      ...(standby ? { standby: true } : {}),
     };
     await mkdir(nodeDir, { recursive: true });
     const configPath = join(nodeDir, 'config.json');
     await writeFile(configPath, JSON.stringify(config, null, 2));
-    specs.push({ id, role, port, configPath, dir: nodeDir });
+    return { id, role, port, configPath, dir: nodeDir };
+  };
+  for (let i = 0; i < total; i++) {
+    const role = i < nProxies ? 'proxy' : 'target';
+    specs.push(await writeSpec(role, [ports[i * 3]!, ports[i * 3 + 1]!, ports[i * 3 + 2]!], nMpaths, false));
   }
 
   const nodes: LocalNode[] = [];
-  const spawnNode = (s: (typeof specs)[number]): LocalNode => {
+  const spawnNode = (s: NodeSpec): LocalNode => {
     const out = openSync(join(s.dir, 'stdout.log'), 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
       cwd: REPO_ROOT,
@@ -201,6 +227,48 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     throw new Error(`node ${n.id} not healthy in ${timeoutMs} ms`);
   };
 
+  /** A standby node answers 503 until it is added; any HTTP reply means it is up and listening. */
+  const waitListening = async (n: LocalNode, timeoutMs = CLUSTER_READY_TIMEOUT_MS) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exited(n)) throw new Error(`node ${n.id} exited during start-up (see ${join(n.dir, 'stdout.log')} and node.log)`);
+      try {
+        await (await fetch(`${n.publicUrl}/v1/health`)).arrayBuffer();
+        return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(POLL_MS);
+    }
+    throw new Error(`node ${n.id} not listening in ${timeoutMs} ms`);
+  };
+
+  const addTarget = async (add: AddTargetOptions = {}): Promise<LocalNode> => {
+    const picked: number[] = [];
+    // a stopped node's ports are free to the OS but not to us: restart() will bind them again
+    for (let tries = 0; picked.length < 3; tries++) {
+      if (tries >= PORT_PICK_TRIES_MAX) throw new Error(`no 3 free ports in ${PORT_PICK_TRIES_MAX} tries`);
+      const p = await freePort();
+      if (!usedPorts.has(p)) {
+        usedPorts.add(p);
+        picked.push(p);
+      }
+    }
+    const [port, portCtrl, portData] = picked;
+    const standby = add.standby === true;
+    const spec = await writeSpec('target', [port!, portCtrl!, portData!], add.mountpaths ?? nMpaths, standby);
+    specs.push(spec);
+    const n = spawnNode(spec);
+    nodes.push(n);
+    if (standby) {
+      await waitListening(n);
+    } else {
+      await waitHealthy(n);
+      await waitForSmap((smap) => smap.tmap[spec.id] !== undefined);
+    }
+    return n;
+  };
+
   const cluster: LocalCluster = {
     proxyUrl,
     nodes,
@@ -224,6 +292,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       await waitHealthy(n);
     },
     waitForSmap,
+    addTarget,
   };
   try {
     for (const n of nodes) await waitHealthy(n);

@@ -5,11 +5,13 @@ import type { Env } from '../../runtime/env/types.ts';
 import type { Smap } from '../../protocol/smap.ts';
 import type { BMD } from '../../protocol/bmd.ts';
 import type { ClusterConfig } from '../../protocol/config.ts';
+import type { Rmd } from '../../protocol/reb.ts';
 
-export type MetaKind = 'smap' | 'bmd' | 'config';
-type MetaOf<K extends MetaKind> = K extends 'smap' ? Smap : K extends 'bmd' ? BMD : ClusterConfig;
+export type MetaKind = 'smap' | 'bmd' | 'config' | 'rmd';
+type MetaOf<K extends MetaKind> = K extends 'smap' ? Smap : K extends 'bmd' ? BMD : K extends 'rmd' ? Rmd : ClusterConfig;
 
-const FILE_NAMES: Record<MetaKind, string> = { smap: '.ais.smap', bmd: '.ais.bmd', config: '.ais.conf' };
+const FILE_NAMES: Record<MetaKind, string> = { smap: '.ais.smap', bmd: '.ais.bmd', config: '.ais.conf', rmd: '.ais.rmd' };
+const KINDS: readonly MetaKind[] = ['smap', 'bmd', 'config', 'rmd'];
 
 export type MetaListener<K extends MetaKind> = (next: MetaOf<K>, prev: MetaOf<K> | undefined) => void;
 
@@ -19,9 +21,10 @@ export class MetaOwner {
   #smap: Smap | undefined;
   #bmd: BMD | undefined;
   #config: ClusterConfig | undefined;
-  readonly #listeners: { [K in MetaKind]: MetaListener<K>[] } = { smap: [], bmd: [], config: [] };
+  #rmd: Rmd | undefined;
+  readonly #listeners: { [K in MetaKind]: MetaListener<K>[] } = { smap: [], bmd: [], config: [], rmd: [] };
   /** Persist one version at a time per kind; a newer one queued behind replaces an older pending one. */
-  readonly #persisting: Record<MetaKind, Promise<void>> = { smap: Promise.resolve(), bmd: Promise.resolve(), config: Promise.resolve() };
+  readonly #persisting: Record<MetaKind, Promise<void>> = { smap: Promise.resolve(), bmd: Promise.resolve(), config: Promise.resolve(), rmd: Promise.resolve() };
 
   constructor(env: Env, confdir: string) {
     this.#env = env;
@@ -37,9 +40,19 @@ export class MetaOwner {
   get config(): ClusterConfig | undefined {
     return this.#config;
   }
+  get rmd(): Rmd | undefined {
+    return this.#rmd;
+  }
 
   get<K extends MetaKind>(kind: K): MetaOf<K> | undefined {
-    return (kind === 'smap' ? this.#smap : kind === 'bmd' ? this.#bmd : this.#config) as MetaOf<K> | undefined;
+    return (kind === 'smap' ? this.#smap : kind === 'bmd' ? this.#bmd : kind === 'rmd' ? this.#rmd : this.#config) as MetaOf<K> | undefined;
+  }
+
+  #set(kind: MetaKind, value: unknown): void {
+    if (kind === 'smap') this.#smap = value as Smap;
+    else if (kind === 'bmd') this.#bmd = value as BMD;
+    else if (kind === 'rmd') this.#rmd = value as Rmd;
+    else this.#config = value as ClusterConfig;
   }
 
   version(kind: MetaKind): number {
@@ -55,9 +68,7 @@ export class MetaOwner {
   async apply<K extends MetaKind>(kind: K, next: MetaOf<K>): Promise<boolean> {
     const prev = this.get(kind);
     if (prev !== undefined && Number(next.version) <= Number(prev.version)) return false;
-    if (kind === 'smap') this.#smap = next as Smap;
-    else if (kind === 'bmd') this.#bmd = next as BMD;
-    else this.#config = next as ClusterConfig;
+    this.#set(kind, next);
     for (const fn of this.#listeners[kind] as MetaListener<K>[]) fn(next, prev);
     await this.#persist(kind);
     return true;
@@ -74,16 +85,21 @@ export class MetaOwner {
     await p;
   }
 
+  /** Decommissioned: removes what this node persisted, so a restart starts as a new member. */
+  async forget(): Promise<void> {
+    for (const kind of KINDS) {
+      await this.#persisting[kind];
+      await this.#env.disk.unlink(`${this.#confdir}/${FILE_NAMES[kind]}`);
+    }
+  }
+
   /** Loads what this node persisted before a restart (nothing on a first start). */
   async load(): Promise<void> {
-    for (const kind of ['smap', 'bmd', 'config'] as const) {
+    for (const kind of KINDS) {
       const path = `${this.#confdir}/${FILE_NAMES[kind]}`;
       if ((await this.#env.disk.stat(path)) === undefined) continue;
       try {
-        const value = JSON.parse(Buffer.from(await this.#env.disk.readFile(path)).toString('utf8')) as MetaOf<typeof kind>;
-        if (kind === 'smap') this.#smap = value as Smap;
-        else if (kind === 'bmd') this.#bmd = value as BMD;
-        else this.#config = value as ClusterConfig;
+        this.#set(kind, JSON.parse(Buffer.from(await this.#env.disk.readFile(path)).toString('utf8')) as unknown);
       } catch (e) {
         this.#env.log.warn({ path, err: (e as Error).message }, 'ignoring unreadable persisted metadata');
       }

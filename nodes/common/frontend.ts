@@ -18,7 +18,9 @@ export async function serveV1(
     if (items[0] !== 'v1') throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
     const resource = items[1] ?? '';
     if (resource === 'health') return health(core, req, ready());
-    if (!ready()) throw new ErrNotReady(`${core.self.daemon_type} ${core.id} is not ready yet`);
+    // A standby node answers who it is before it is in the cluster (join-by-admin asks).
+    const whoAmI = resource === 'daemon' && req.method === 'GET' && req.query.get('what') === 'snode';
+    if (!ready() && !whoAmI) throw new ErrNotReady(`${core.self.daemon_type} ${core.id} is not ready yet`);
     return await route(resource, items);
   } catch (e) {
     return errorResponse(e, req, core.id);

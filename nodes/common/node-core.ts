@@ -42,6 +42,13 @@ export class NodeCore {
   #watchdog: TimerHandle | undefined;
   #joining: Promise<void> | undefined;
   #stopped = false;
+  /** A target that restarted in the middle of a rebalance says so when it joins. */
+  rebInterrupted = false;
+  /**
+   * Standby (node config `standby`, or decommissioned with `no_shutdown`): not in the cluster and
+   * not trying to join; the primary adds it (`join-by-admin`). Cleared once it is in the Smap.
+   */
+  standby: boolean;
 
   constructor(deps: NodeCoreDeps) {
     this.env = deps.env;
@@ -55,6 +62,7 @@ export class NodeCore {
     this.keepaliveIntervalMs = deps.cfg.keepalive?.interval_ms ?? KEEPALIVE_INTERVAL_MS_DEFAULT;
     this.keepaliveFactor = deps.cfg.keepalive?.factor ?? KEEPALIVE_FACTOR_DEFAULT;
     this.#lastPrimaryContactMs = this.startedMs;
+    this.standby = deps.cfg.standby === true;
   }
 
   get id(): string {
@@ -81,7 +89,7 @@ export class NodeCore {
   }
 
   versions(): MetaVersions {
-    return { smap: this.owner.version('smap'), bmd: this.owner.version('bmd'), config: this.owner.version('config') };
+    return { smap: this.owner.version('smap'), bmd: this.owner.version('bmd'), config: this.owner.version('config'), rmd: this.owner.version('rmd') };
   }
 
   /** Member side: accept newer metadata from the primary, answer keepalives. */
@@ -92,6 +100,7 @@ export class NodeCore {
       if (b.config) await this.owner.apply('config', b.config);
       if (b.bmd) await this.owner.apply('bmd', b.bmd);
       if (b.smap) await this.owner.apply('smap', b.smap);
+      if (b.rmd) await this.owner.apply('rmd', b.rmd);
       return this.versions();
     });
     this.ctrl.handle(Msg.keepalive, async (body) => {
@@ -101,7 +110,8 @@ export class NodeCore {
     });
     // Dropped from the Smap (e.g. missed keepalives while paused)? Join again.
     this.owner.onChange('smap', (next) => {
-      if (!this.#stopped && next.pmap[this.id] === undefined && next.tmap[this.id] === undefined && next.proxy_si.daemon_id !== this.id) {
+      if (next.pmap[this.id] !== undefined || next.tmap[this.id] !== undefined) this.standby = false;
+      if (!this.#stopped && !this.standby && next.pmap[this.id] === undefined && next.tmap[this.id] === undefined && next.proxy_si.daemon_id !== this.id) {
         this.env.log.warn({ smap: next.version }, 'not in the cluster map: re-joining');
         void this.join();
       }
@@ -120,7 +130,7 @@ export class NodeCore {
       if (this.#stopped) throw new ErrNotReady('node is stopping');
       const url = `${this.cfg.proxy.primary_url}/v1/cluster/autoreg`;
       try {
-        const req: JoinRequest = { snode: this.self, bmd: this.owner.bmd };
+        const req: JoinRequest = { snode: this.self, bmd: this.owner.bmd, reb_interrupted: this.rebInterrupted, rmd_version: this.owner.version('rmd') };
         const res = await this.env.net.request({
           method: 'POST',
           url,
@@ -136,7 +146,9 @@ export class NodeCore {
         await this.owner.apply('config', joined.config);
         await this.owner.apply('bmd', joined.bmd);
         await this.owner.apply('smap', joined.smap);
+        if (joined.rmd) await this.owner.apply('rmd', joined.rmd);
         this.#lastPrimaryContactMs = this.env.clock.monotonicMs();
+        this.rebInterrupted = false;
         this.env.log.info({ smap: joined.smap.version, primary: joined.smap.proxy_si.daemon_id }, 'joined the cluster');
         return;
       } catch (e) {
@@ -150,7 +162,7 @@ export class NodeCore {
   /** Re-join when the primary has been silent too long (it restarted, or we were partitioned). */
   startWatchdog(): void {
     this.#watchdog = this.env.timers.setInterval(() => {
-      if (this.isPrimary() || this.#joining) return;
+      if (this.isPrimary() || this.#joining || this.standby) return;
       const silentMs = this.env.clock.monotonicMs() - this.#lastPrimaryContactMs;
       if (silentMs > this.keepaliveIntervalMs * PRIMARY_SILENCE_FACTOR * this.keepaliveFactor) {
         this.env.log.warn({ silentMs }, 'primary silent: re-joining');

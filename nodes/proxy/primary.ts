@@ -5,7 +5,8 @@ import type { TimerHandle } from '../../runtime/env/types.ts';
 import type { BMD } from '../../protocol/bmd.ts';
 import type { ClusterConfig } from '../../protocol/config.ts';
 import { defaultClusterConfig } from '../../protocol/config.ts';
-import type { Smap, Snode } from '../../protocol/smap.ts';
+import { activeTargets, SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
+import { rebId, type Rmd } from '../../protocol/reb.ts';
 import { Msg, type JoinRequest, type JoinResponse, type MetasyncBody, type MetaVersions } from '../../protocol/intra.ts';
 import { parseFeatures } from '../../protocol/feat.ts';
 import { ErrInvalidArgument } from '../../protocol/errors.ts';
@@ -13,6 +14,7 @@ import { Mutex } from '../common/mutex.ts';
 import type { NodeCore } from '../common/node-core.ts';
 import { newSmap, sameSnode, smapNodes, smapWithNode, smapWithoutNode } from '../cluster/smap.ts';
 import { newBmd } from '../cluster/bmd.ts';
+import { bmdBuckets } from '../../protocol/bmd.ts';
 
 export const METASYNC_TIMEOUT_MS = 5_000;
 /** A failed keepalive is retried this many times (after a short pause) before it counts as a miss. */
@@ -25,6 +27,8 @@ export class Primary {
   readonly #misses = new Map<string, number>();
   #keepalive: TimerHandle | undefined;
   #tickRunning = false;
+  /** A rebalance was triggered: `id` on these targets (the IC aggregate tracks it). */
+  onRebalance: ((id: string, targets: string[]) => void) | undefined;
 
   constructor(core: NodeCore) {
     this.#core = core;
@@ -53,7 +57,7 @@ export class Primary {
   }
 
   /** Self-join: admit (or re-admit) a node and push the new Smap everywhere. */
-  async join(req: JoinRequest): Promise<JoinResponse> {
+  async join(req: JoinRequest, opts: { admin?: boolean } = {}): Promise<JoinResponse> {
     if (!req || typeof req !== 'object' || !req.snode || typeof req.snode.daemon_id !== 'string') {
       throw new ErrInvalidArgument('invalid join request: missing snode');
     }
@@ -64,17 +68,54 @@ export class Primary {
         await owner.apply('bmd', req.bmd);
       }
       const smap = owner.smap!;
-      const node = req.snode;
-      const have = smap.pmap[node.daemon_id] ?? smap.tmap[node.daemon_id];
+      const have = smap.pmap[req.snode.daemon_id] ?? smap.tmap[req.snode.daemon_id];
+      // Maintenance and decommission survive a restart: only the admin ends them (AIS).
+      const node = have ? { ...req.snode, flags: have.flags } : req.snode;
       this.#misses.delete(node.daemon_id);
+      // A target that restarted in the middle of a rebalance, or missed one, gets a new one.
+      const behind = node.daemon_type === 'target' && (req.reb_interrupted === true || (req.rmd_version ?? 0) < owner.version('rmd'));
       if (!have || !sameSnode(have, node)) {
         const next = smapWithNode(smap, node);
-        await owner.apply('smap', next);
         env.log.info({ node: node.daemon_id, type: node.daemon_type, smap: next.version }, 'node joined');
-        await this.#metasync({ smap: next, bmd: owner.bmd, config: owner.config }, node.daemon_id);
+        // A self-joining node gets it all in the answer; one added by the admin gets it by metasync.
+        await this.commitSmapLocked(next, { forceReb: behind, metasyncSkip: opts.admin ? undefined : node.daemon_id, withAll: true });
+      } else if (behind) {
+        await this.commitSmapLocked(smap, { forceReb: true });
       }
-      return { smap: owner.smap!, bmd: owner.bmd!, config: owner.config! };
+      return { smap: owner.smap!, bmd: owner.bmd!, config: owner.config!, rmd: owner.rmd };
     });
+  }
+
+  /**
+   * For callers inside `exclusive`: installs `next` (unless it is the current Smap), bumps the RMD
+   * when the active targets changed (HRW owners moved) or when asked, and metasyncs both. Returns
+   * the rebalance id, or '' when none was started.
+   */
+  async commitSmapLocked(next: Smap, opts: { forceReb?: boolean; skipReb?: boolean; metasyncSkip?: string; withAll?: boolean } = {}): Promise<string> {
+    const { owner } = this.#core;
+    const prev = owner.smap!;
+    if (next !== prev) await owner.apply('smap', next);
+    let rmd: Rmd | undefined;
+    const moved = activeIds(prev) !== activeIds(next);
+    // No buckets, no objects to move (a forming cluster): no rebalance.
+    const empty = owner.bmd === undefined || bmdBuckets(owner.bmd).length === 0;
+    if (!opts.skipReb && !empty && (moved || opts.forceReb) && activeTargets(next).length > 0) {
+      const v = owner.version('rmd') + 1;
+      rmd = { version: String(v), smap_version: Number(next.version), target_ids: Object.keys(next.tmap).sort() };
+      await owner.apply('rmd', rmd);
+      this.onRebalance?.(rebId(v), rmd.target_ids);
+      this.#core.env.log.info({ reb: rebId(v), smap: next.version }, 'rebalance triggered');
+    }
+    const body: MetasyncBody = next !== prev ? { smap: next } : {};
+    if (opts.withAll) Object.assign(body, { bmd: owner.bmd, config: owner.config });
+    if (rmd) body.rmd = rmd;
+    if (body.smap || body.rmd) await this.#metasync(body, opts.metasyncSkip);
+    return rmd ? rebId(rmd.version) : '';
+  }
+
+  /** A rebalance by hand (`PUT /v1/cluster {action: start, value: {kind: rebalance}}`). */
+  startRebalance(): Promise<string> {
+    return this.#mutex.run(() => this.commitSmapLocked(this.#core.owner.smap!, { forceReb: true }));
   }
 
   /** Changes the BMD under the mutex and metasyncs the new version to every node before returning. */
@@ -176,7 +217,8 @@ export class Primary {
     if (v.smap < owner.version('smap')) body.smap = owner.smap;
     if (v.bmd < owner.version('bmd')) body.bmd = owner.bmd;
     if (v.config < owner.version('config')) body.config = owner.config;
-    if (body.smap || body.bmd || body.config) {
+    if (owner.rmd && (v.rmd ?? 0) < owner.version('rmd')) body.rmd = owner.rmd;
+    if (body.smap || body.bmd || body.config || body.rmd) {
       await ctrl.request(n.intra_control_net.direct_url, Msg.metasync, body, { timeoutMs: METASYNC_TIMEOUT_MS });
     }
   }
@@ -186,17 +228,35 @@ export class Primary {
       let smap: Smap = this.#core.owner.smap!;
       for (const n of dead) {
         if (!smap.pmap[n.daemon_id] && !smap.tmap[n.daemon_id]) continue;
+        // A node in maintenance may be shut down on purpose: it keeps its place (AIS).
+        if ((smapNodeFlags(smap, n.daemon_id) & SnodeFlag.maint) !== 0) continue;
         smap = smapWithoutNode(smap, n.daemon_id);
         this.#misses.delete(n.daemon_id);
         this.#core.env.log.warn({ node: n.daemon_id, smap: smap.version }, 'node stopped answering keepalives: removed from the cluster map');
       }
       if (smap === this.#core.owner.smap) return;
-      await this.#core.owner.apply('smap', smap);
-      await this.#metasync({ smap });
+      await this.commitSmapLocked(smap);
     });
+  }
+
+  /** Pushes metadata to every other node (callers inside `exclusive`). */
+  metasyncLocked(body: MetasyncBody): Promise<void> {
+    return this.#metasync(body);
   }
 
   stop(): void {
     if (this.#keepalive !== undefined) this.#core.env.timers.clearInterval(this.#keepalive);
   }
+}
+
+/** Active target ids, sorted and joined: equal strings mean the same HRW owners. */
+function activeIds(smap: Smap): string {
+  return activeTargets(smap)
+    .map((t) => t.daemon_id)
+    .sort()
+    .join(',');
+}
+
+function smapNodeFlags(smap: Smap, id: string): number {
+  return (smap.pmap[id] ?? smap.tmap[id])?.flags ?? 0;
 }

@@ -9,6 +9,7 @@ import {
   ErrBadActMsg, ErrBckNotFound, ErrInvalidArgument, ErrMethodNotAllowed, ErrNoTargets, ErrNotFound,
 } from '../../protocol/errors.ts';
 import type { JoinRequest } from '../../protocol/intra.ts';
+import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
 import { validateBckName, validateObjName } from '../../protocol/names.ts';
 import { NodeCore } from '../common/node-core.ts';
 import { jsonResponse, objNameFrom, providerOf, readBody, readJson, textResponse } from '../common/http.ts';
@@ -20,9 +21,12 @@ import { targetCandidates } from '../cluster/smap.ts';
 import { parseBpropsToSet, mergeBprops } from '../cluster/bprops.ts';
 import { bckUname } from '../../protocol/bmd.ts';
 import { Primary } from './primary.ts';
+import { isMemberAction, Membership, parseRmNode } from './membership.ts';
+import { parseArgsMsg } from '../../protocol/xact.ts';
 import { BucketControl } from './buckets.ts';
 import { listObjects, listResponse, parseLsoMsg } from './list.ts';
 import { ProxyXacts } from './xact.ts';
+import { reverseDaemon } from './reverse.ts';
 import { bucketCopy, CopyBckAct } from './copy-bck.ts';
 import { BckJobAct, bucketListRange, bucketSummary, clusterXactAction, clusterXactQuery, isXactAction, isXactWhat } from './xact-api.ts';
 
@@ -31,6 +35,9 @@ export class ProxyNode {
   readonly primary: Primary;
   readonly buckets: BucketControl;
   readonly xacts: ProxyXacts;
+  readonly membership: Membership;
+  /** Decommission of this (non-primary) proxy: the process entry stops it. */
+  onShutdown: ((req: NodeShutdownReq) => void) | undefined;
   #ready = false;
 
   constructor(core: NodeCore) {
@@ -38,6 +45,10 @@ export class ProxyNode {
     this.primary = new Primary(core);
     this.buckets = new BucketControl(core, this.primary);
     this.xacts = new ProxyXacts(core);
+    this.membership = new Membership(core, this.primary);
+    // The primary triggers rebalances (RMD) and is their IC: it aggregates the targets' results.
+    this.primary.onRebalance = (id, targets) => this.xacts.track(id, 'rebalance', targets);
+    this.xacts.onEnd((agg) => this.membership.onRebalanceEnd(agg));
   }
 
   /** Primary: build/resume metadata and start keepalives. Others: join the primary. */
@@ -46,6 +57,15 @@ export class ProxyNode {
     await core.owner.load();
     core.registerMemberHandlers();
     this.xacts.register();
+    core.ctrl.handle(RebMsg.shutdown, async (b) => {
+      const req = b as NodeShutdownReq;
+      if (req.decommission) {
+        core.standby = true;
+        await core.owner.forget();
+      }
+      if (!req.noShutdown) core.env.timers.setTimeout(() => this.onShutdown?.(req), 0);
+      return { ok: true };
+    });
     const selfUrl = core.self.public_net.direct_url;
     if (sameUrl(selfUrl, core.cfg.proxy.primary_url)) {
       await this.primary.init();
@@ -76,6 +96,8 @@ export class ProxyNode {
         return this.#cluster(req, items);
       case 'daemon':
         return daemonWhat(this.core, req, () => undefined);
+      case 'reverse':
+        return reverseDaemon(this.core, req, items);
       default:
         throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
     }
@@ -222,16 +244,28 @@ export class ProxyNode {
       const join = parseJson(raw) as JoinRequest;
       return jsonResponse(200, await this.primary.join(join));
     }
+    if (req.method === 'POST' && sub === 'join-by-admin') {
+      const raw = await readBody(req);
+      if (!this.core.isPrimary()) return relay(this.core.env, req, this.#primaryUrl(req), raw);
+      return jsonResponse(200, await this.membership.joinByAdmin(parseJson(raw)));
+    }
     if (req.method === 'PUT' && (sub === 'set-config' || sub === '')) {
       const raw = await readBody(req);
       if (sub === '' && raw.length > 0) {
         const msg = parseActMsg(parseJson(raw));
-        if (isXactAction(msg.action)) return clusterXactAction(this.xacts, msg);
+        const rebalance = msg.action === 'start' && ProxyXacts.kindOf(parseArgsMsg(msg.value).kind, true) === 'rebalance';
+        if (isXactAction(msg.action) && !rebalance) return clusterXactAction(this.xacts, msg);
+        if (rebalance || isMemberAction(msg.action)) {
+          if (!this.core.isPrimary()) return relay(this.core.env, req, this.#primaryUrl(req), raw);
+          // A rebalance by hand is a new RMD version, like one triggered by a membership change.
+          if (rebalance) return textResponse(200, await this.primary.startRebalance());
+          if (isMemberAction(msg.action)) return textResponse(200, await this.membership.act(msg.action, parseRmNode(msg.value)));
+        }
       }
       if (!this.core.isPrimary()) return relay(this.core.env, req, this.#primaryUrl(req), raw);
       return this.#setConfig(req, sub, raw);
     }
-    if (sub === '' || sub === 'autoreg' || sub === 'set-config') throw new ErrMethodNotAllowed(req.method, req.rawPath, ['GET', 'PUT', 'POST']);
+    if (sub === '' || sub === 'autoreg' || sub === 'set-config' || sub === 'join-by-admin') throw new ErrMethodNotAllowed(req.method, req.rawPath, ['GET', 'PUT', 'POST']);
     throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
   }
 

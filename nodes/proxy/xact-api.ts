@@ -3,7 +3,7 @@
 // {action: summary-bck}` (202 + xid, then poll with `uuid`: 202 until 200 + results, as AIS api/bsumm.go)
 // and `DELETE /v1/buckets/<b> {action: delete-listrange|evict-listrange}` (200 + xid).
 import type { HttpResponse } from '../../runtime/http/types.ts';
-import { ErrInvalidArgument, ErrNotFound, ErrUnknownAction } from '../../protocol/errors.ts';
+import { ErrInvalidArgument, ErrNotFound, ErrNotImplemented, ErrUnknownAction } from '../../protocol/errors.ts';
 import type { BckRefWire } from '../../protocol/intra.ts';
 import { parseArgsMsg, parseQueryMsg } from '../../protocol/xact.ts';
 import { parseBashTemplate } from '../../protocol/template.ts';
@@ -28,10 +28,22 @@ export async function clusterXactAction(x: ProxyXacts, msg: ActMsg): Promise<Htt
   const args = parseArgsMsg(msg.value);
   if (msg.action === XactAct.start) {
     const kind = ProxyXacts.kindOf(args.kind, true);
+    if (kind === 'resilver') return textResponse(200, await x.start(kind, undefined, undefined, resilverTarget(args.daemonId, msg.value)));
     return textResponse(200, await x.start(kind, args.bck));
   }
   await x.stop(args.id, args.kind);
   return { status: 200 };
+}
+
+/**
+ * Resilver runs on one target (AIS since 4.2): its id in ArgsMsg `DaemonID` (also accepted as
+ * `node`); without one the proxy answers 501, as AIS.
+ */
+function resilverTarget(daemonId: string, value: unknown): string {
+  const node = typeof value === 'object' && value !== null && 'node' in value ? (value as { node: unknown }).node : undefined;
+  const tid = daemonId || (typeof node === 'string' ? node : '');
+  if (tid === '') throw new ErrNotImplemented('cannot run resilver on all targets in the cluster - operation not supported');
+  return tid;
 }
 
 /** `GET /v1/cluster?what=...` with a QueryMsg body. */

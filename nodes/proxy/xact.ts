@@ -32,9 +32,12 @@ export interface XactAggregate {
   endNs: bigint;
 }
 
+export type XactEndListener = (agg: XactAggregate) => void;
+
 export class ProxyXacts {
   readonly #core: NodeCore;
   readonly #jobs = new Map<string, XactAggregate>();
+  readonly #onEnd: XactEndListener[] = [];
 
   constructor(core: NodeCore) {
     this.#core = core;
@@ -57,11 +60,15 @@ export class ProxyXacts {
   }
 
   /** Starts the job on every active target and returns its id; a target that refuses aborts it everywhere. */
-  async start(kind: JobKind, bck: BckRefWire | undefined, value?: unknown): Promise<string> {
+  async start(kind: JobKind, bck: BckRefWire | undefined, value?: unknown, onlyTarget?: string): Promise<string> {
     const { ctrl, env } = this.#core;
     const desc: JobDescriptor = JOB_TABLE[kind];
     if (desc.testOnly && !this.#core.cfg.test_jobs) throw new ErrInvalidArgument(`unknown xaction kind "${kind}"`);
-    const targets = this.#targets();
+    // `onlyTarget`: a one-target job (resilver), as AIS's single-node IC listener.
+    const targets = this.#targets().filter((t) => onlyTarget === undefined || t.daemon_id === onlyTarget);
+    if (onlyTarget !== undefined && targets.length === 0) {
+      throw new ErrInvalidArgument(`p[${this.#core.id}]: cannot ${kind}: node ${onlyTarget} not present in Smap v${this.#core.owner.smap?.version ?? 0}`);
+    }
     const id = xidFrom(env.random.bytes(XID_LENGTH));
     const agg: XactAggregate = { id, kind, bck, targets: targets.map((t) => t.daemon_id), done: new Map(), abortErr: '', err: '', endNs: 0n, lost: new Set(), lostCheckMs: this.#core.env.clock.monotonicMs() };
     this.#remember(agg);
@@ -77,6 +84,17 @@ export class ProxyXacts {
     }
     if (targets.length === 0) agg.endNs = env.clock.realtimeNs();
     return id;
+  }
+
+  /** Aggregates a job the targets started on their own (rebalance, from a metasynced RMD). */
+  track(id: string, kind: JobKind, targets: string[]): void {
+    if (this.#jobs.has(id)) return;
+    this.#remember({ id, kind, targets, done: new Map(), abortErr: '', err: '', endNs: 0n, lost: new Set(), lostCheckMs: this.#core.env.clock.monotonicMs() });
+  }
+
+  /** Called once per job when every target reported it (or was found to have lost it). */
+  onEnd(fn: XactEndListener): void {
+    this.#onEnd.push(fn);
   }
 
   /** Stops by id (404 if no node knows it) or every running job of a kind. */
@@ -114,11 +132,16 @@ export class ProxyXacts {
 
   /** AIS MultiSnap: `{"<tid>": [Snap, ...]}`. */
   async query(q: XactQueryBody, node = ''): Promise<Record<string, Snap[]>> {
-    const targets = this.#targets().filter((t) => node === '' || t.daemon_id === node);
+    // Every target in the map, in maintenance too (it still runs rebalance); one that does not answer
+    // (shut down in maintenance) has nothing to show, unless it was asked for by id.
+    const smap = this.#core.owner.smap;
+    const targets = (smap ? Object.values(smap.tmap) : []).filter((t) => node === '' || t.daemon_id === node);
     const out: Record<string, Snap[]> = {};
     await Promise.all(
       targets.map(async (t) => {
-        out[t.daemon_id] = await this.#core.ctrl.request<Snap[]>(t.intra_control_net.direct_url, XactMsg.query, q, { timeoutMs: XACT_REQUEST_TIMEOUT_MS });
+        const req = this.#core.ctrl.request<Snap[]>(t.intra_control_net.direct_url, XactMsg.query, q, { timeoutMs: XACT_REQUEST_TIMEOUT_MS });
+        if (node !== '' || activeTargets(smap!).includes(t)) out[t.daemon_id] = await req;
+        else out[t.daemon_id] = await req.catch(() => []);
       }),
     );
     return out;
@@ -152,7 +175,15 @@ export class ProxyXacts {
   }
 
   #maybeEnded(agg: XactAggregate): void {
-    if (agg.endNs === 0n && agg.targets.every((t) => agg.done.has(t) || agg.lost.has(t))) agg.endNs = this.#core.env.clock.realtimeNs();
+    if (agg.endNs !== 0n || !agg.targets.every((t) => agg.done.has(t) || agg.lost.has(t))) return;
+    agg.endNs = this.#core.env.clock.realtimeNs();
+    for (const fn of this.#onEnd) {
+      try {
+        fn(agg);
+      } catch (e) {
+        this.#core.env.log.error({ err: (e as Error).message, id: agg.id }, 'xaction end listener threw');
+      }
+    }
   }
 
   /**

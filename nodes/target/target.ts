@@ -16,19 +16,33 @@ import { lsoPage } from './lso.ts';
 import { TargetXacts } from './xact.ts';
 import type { JobRegistry } from '../../actors/xact/registry.ts';
 import { deleteObject, getObject, headObject, objectMethod, patchObject, putObject, type ObjectCtx } from './objects.ts';
+import { TargetResilver } from './resilver.ts';
+import { Gfn } from './reb/gfn.ts';
+import { targetCandidates } from '../cluster/smap.ts';
+import { bckUname } from '../../protocol/bmd.ts';
+import { forwardIfMisplaced } from './reb/forward.ts';
+import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
+import { ErrObjNotFound } from '../../protocol/errors.ts';
+import { mountpathRequest } from './mountpath-api.ts';
 
 export class TargetNode {
   readonly core: NodeCore;
   readonly storage: Storage;
   readonly txns: TargetTxns;
   readonly xacts: TargetXacts;
+  readonly resilver: TargetResilver;
+  readonly gfn: Gfn;
+  /** Decommission / shutdown-node: the process entry stops the node (and wipes data when asked). */
+  onShutdown: ((req: NodeShutdownReq) => void) | undefined;
   #ready = false;
 
   constructor(core: NodeCore, storage: Storage, jobs: JobRegistry) {
     this.core = core;
     this.storage = storage;
     this.txns = new TargetTxns(core.env, storage, () => core.owner.bmd);
-    this.xacts = new TargetXacts(core, jobs, storage);
+    this.resilver = new TargetResilver(core.env, jobs, storage);
+    this.xacts = new TargetXacts(core, jobs, storage, this.resilver);
+    this.gfn = new Gfn(core, storage);
   }
 
   async start(): Promise<void> {
@@ -43,7 +57,13 @@ export class TargetNode {
     core.ctrl.handle(Msg.txnAbort, async (b) => this.txns.abort(b as TxnEndBody));
     core.ctrl.handle(Msg.lsoPage, async (b) => lsoPage(this.storage, b as LsoPageRequest, `t[${core.id}]`));
     this.xacts.register();
-    await core.join();
+    this.gfn.register();
+    core.ctrl.handle(RebMsg.shutdown, async (b) => this.#shutdown(b as NodeShutdownReq));
+    // Restarted in the middle of a rebalance: ask for a new one when joining (AIS reb_interrupted).
+    core.rebInterrupted = await this.xacts.reb.load();
+    core.owner.onChange('rmd', (next) => this.xacts.startRebalance(next));
+    if (core.inSmap()) core.standby = false;
+    if (!core.standby) await core.join();
     core.startWatchdog();
     this.#ready = true;
     core.env.log.info({ smap: core.owner.smap?.version, mountpaths: this.storage.mountpathPaths().length }, 'target ready');
@@ -51,6 +71,28 @@ export class TargetNode {
 
   stop(): void {
     this.core.stop();
+  }
+
+  /** The primary removed us (decommission) or put us in maintenance and wants us down (shutdown-node). */
+  async #shutdown(req: NodeShutdownReq): Promise<{ ok: true }> {
+    const { core } = this;
+    core.env.log.warn({ rmUserData: req.rmUserData, noShutdown: req.noShutdown }, 'shutdown requested by the primary');
+    if (req.decommission) {
+      core.standby = true; // out of the cluster for good: never re-join by itself
+      await core.owner.forget();
+      if (req.rmUserData) await this.storage.wipe();
+    }
+    if (!req.noShutdown) core.env.timers.setTimeout(() => this.onShutdown?.(req), 0);
+    return { ok: true };
+  }
+
+  /** Rebalance settling and the object is not here yet: fetch it from the neighbour that has it. */
+  async #fromNeighbor(ctx: ObjectCtx): Promise<void> {
+    if (!this.xacts.reb.active || this.storage.head(ctx.bck, ctx.objName) !== undefined) return;
+    // Only the HRW owner asks: a non-owner serves what it has (and must not pull objects back).
+    const smap = this.core.owner.smap;
+    const owner = smap && this.core.hrw.select(targetCandidates(smap), bckUname(ctx.bck.provider, ctx.bck.name) + ctx.objName)?.node;
+    if (owner?.daemon_id === this.core.id) await this.gfn.fetch(ctx.bck, ctx.objName);
   }
 
   /** Ready once joined and while in the cluster map (a target dropped from it re-joins first). */
@@ -62,6 +104,7 @@ export class TargetNode {
       case 'objects':
         return this.#objects(req, items);
       case 'daemon':
+        if (items[2] === 'mountpaths') return mountpathRequest(this.storage, this.resilver, req, items);
         return daemonWhat(this.core, req, (what) => (what === What.mountpaths ? this.#mountpaths() : undefined));
       default:
         throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
@@ -69,7 +112,7 @@ export class TargetNode {
   }
 
   #mountpaths() {
-    return { available: this.storage.mountpathPaths(), waiting_dd: [], disabled: [] };
+    return this.storage.mountpathList();
   }
 
   async #objects(req: HttpRequest, items: string[]): Promise<HttpResponse> {
@@ -91,13 +134,23 @@ export class TargetNode {
     };
     switch (req.method) {
       case 'GET':
+        await this.#fromNeighbor(ctx);
         return getObject(ctx, req);
       case 'HEAD':
+        await this.#fromNeighbor(ctx);
         return headObject(ctx);
-      case 'PUT':
+      case 'PUT': {
         if (this.txns.destroying(provider, name)) throw new ErrConflict(`bucket ${provider}://${name} is being destroyed`);
-        return putObject(ctx, req);
+        const res = await putObject(ctx, req);
+        await forwardIfMisplaced(this.core, this.storage, ctx.bck, objName);
+        return res;
+      }
       case 'DELETE':
+        if (this.xacts.reb.active) {
+          // Rebalance settling: copies may still be on their way here or sit on the old owner.
+          if (!(await this.gfn.deleteEverywhere(ctx.bck, objName, ctx.fsyncPut))) throw new ErrObjNotFound(`${provider}://${name}`, objName);
+          return { status: 200 };
+        }
         return deleteObject(ctx);
       default:
         return patchObject(ctx, req);

@@ -20,7 +20,11 @@ import { CopyStates } from './copy/state.ts';
 import { CopyReceiver } from './copy/receiver.ts';
 import { copyWork } from './copy/work.ts';
 import { cleanupWork } from './cleanup.ts';
+import type { TargetResilver } from './resilver.ts';
 import type { CopyJobValue } from '../../protocol/copy.ts';
+import { rebId, type Rmd } from '../../protocol/reb.ts';
+import { RebState } from './reb/state.ts';
+import { rebWork } from './reb/work.ts';
 
 /** `xact.done` to the starting proxy: acknowledged, retried with back-off up to this many times. */
 export const XACT_DONE_RETRIES = 10;
@@ -34,12 +38,17 @@ export class TargetXacts {
   readonly #store: JobStore;
   readonly #storage: Storage;
   readonly #copies = new CopyStates();
+  /** This target's side of global rebalance (marker, get-from-neighbor switch, tombstones). */
+  readonly reb: RebState;
+  readonly #resilver: TargetResilver | undefined;
 
-  constructor(core: NodeCore, jobs: JobRegistry, storage: Storage) {
+  constructor(core: NodeCore, jobs: JobRegistry, storage: Storage, resilver?: TargetResilver) {
     this.#core = core;
     this.#jobs = jobs;
     this.#store = storage;
     this.#storage = storage;
+    this.reb = new RebState(core.env, core.cfg.confdir);
+    this.#resilver = resilver;
   }
 
   register(): void {
@@ -50,13 +59,31 @@ export class TargetXacts {
       const q = b as XactQueryBody;
       return this.#jobs.snaps({ id: q.id, kind: q.kind, bck: q.bck, onlyRunning: q.onlyRunning });
     });
-    new CopyReceiver(this.#core, this.#storage, this.#copies).register();
+    new CopyReceiver(this.#core, this.#storage, this.#copies, (bck, name) => this.reb.received(bck, name)).register();
   }
 
   async #start(b: XactStartBody, from: string): Promise<{ id: string }> {
     const work = this.#work(b);
     await this.#jobs.start({ id: b.id, kind: b.kind, bck: b.bck, work, onFinal: (snap) => this.#notify(from, snap) });
     return { id: b.id };
+  }
+
+  /** A newer RMD arrived: rebalance `g<version>` replaces any rebalance still running here. */
+  startRebalance(rmd: Rmd): void {
+    const version = Number(rmd.version);
+    const id = rebId(version);
+    for (const old of this.#jobs.runningIds('rebalance')) if (old !== id) this.#jobs.abort(old, `superseded by rebalance ${id}`);
+    const work = rebWork({ core: this.#core, storage: this.#storage, states: this.#copies, reb: this.reb }, id, version);
+    // The primary triggered it: it is the IC that aggregates the targets' final snapshots.
+    const onFinal = (snap: Snap) => {
+      const primary = this.#core.owner.smap?.proxy_si.daemon_id;
+      if (primary !== undefined) this.#notify(primary, snap);
+    };
+    // An RMD can come with the join answer, before the job supervisor runs.
+    void this.#jobs
+      .whenAttached()
+      .then(() => (rebId(this.#core.owner.version('rmd')) === id ? this.#jobs.start({ id, kind: 'rebalance', work, onFinal }) : undefined))
+      .catch((e: Error) => this.#core.env.log.warn({ id, err: e.message }, 'rebalance not started'));
   }
 
   #abort(b: XactAbortBody): XactAbortResponse {
@@ -90,6 +117,11 @@ export class TargetXacts {
       }
       case 'copy-bck':
         return copyWork({ core: this.#core, storage: this.#storage, states: this.#copies }, b.id, this.#bck(b), value as unknown as CopyJobValue);
+      case 'resilver':
+        if (!this.#resilver) throw new ErrUnknownAction('resilver is not available on this target');
+        return this.#resilver.work(b.id, 'started by the user');
+      case 'rebalance':
+        throw new ErrInvalidArgument('rebalance is started by the primary with a new RMD, not by xact.start');
       case 'cleanup-store':
         return cleanupWork(this.#core, this.#storage);
       case 'test-fail':

@@ -80,6 +80,8 @@ export class SimKvIndex implements KvIndex {
   #values = new Map<string, Uint8Array>();
   /** Keys written or removed since the last flush (what a machine crash may lose). */
   readonly dirty = new Set<string>();
+  /** Injected faults of index writes (put/remove/flush), set by the owning SimDisk. */
+  fault: (() => Promise<void>) | undefined;
   /** Per dirty key, its value at the last flush (undefined: absent then). */
   readonly #flushed = new Map<string, Uint8Array | undefined>();
   closed = false;
@@ -116,12 +118,15 @@ export class SimKvIndex implements KvIndex {
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
+    value = new Uint8Array(value); // the caller may reuse its buffer
+    if (this.fault !== undefined) await this.fault();
     this.#touch(key);
     if (!this.#values.has(key)) this.#keys.splice(this.#lowerBound(key), 0, key);
-    this.#values.set(key, new Uint8Array(value)); // the caller may reuse its buffer
+    this.#values.set(key, value);
   }
 
   async remove(key: string): Promise<void> {
+    if (this.fault !== undefined) await this.fault();
     if (!this.#values.has(key)) return;
     this.#touch(key);
     this.#values.delete(key);
@@ -141,6 +146,7 @@ export class SimKvIndex implements KvIndex {
   }
 
   async flush(): Promise<void> {
+    if (this.fault !== undefined) await this.fault();
     this.dirty.clear();
     this.#flushed.clear();
   }
@@ -181,6 +187,7 @@ class SimWritableFile implements WritableFile {
 
   async sync(): Promise<void> {
     if (this.#closed) throw new SimFsError('EBADF', 'fsync', this.path);
+    await this.disk.fault('sync', this.path);
     this.file.durable = contents(this.file);
   }
 
@@ -189,8 +196,12 @@ class SimWritableFile implements WritableFile {
   }
 }
 
-/** Disk operations a fault injector sees. */
-export type SimDiskOp = 'open' | 'write' | 'read';
+/**
+ * Disk operations a fault injector sees: file open/write/read/fsync, directory operations (mkdir,
+ * stat, readdir, rename, unlink, rmrf, openIndex) and index writes (put/remove/flush; the path is the
+ * index directory). Index reads never fail: LMDB serves them from its memory map.
+ */
+export type SimDiskOp = 'open' | 'write' | 'read' | 'sync' | 'dir' | 'index';
 
 /** Injected disk faults (sim/faults.ts): an error code for an op, and slow I/O as virtual delay. */
 export interface SimDiskFaults {
@@ -253,6 +264,11 @@ export class SimDisk implements Disk {
     for (const idx of this.#indexes.values()) idx.loseUnflushed();
   }
 
+  /** Size of the file at `path` (0 if none): what a read of it moves. */
+  sizeOf(path: string): number {
+    return this.#files.get(normalize(path))?.size ?? 0;
+  }
+
   /** Every file path, sorted (tests, leak checks). */
   filePaths(): string[] {
     return [...this.#files.keys()].sort();
@@ -264,11 +280,13 @@ export class SimDisk implements Disk {
   }
 
   async mkdir(path: string): Promise<void> {
+    await this.fault('dir', normalize(path));
     this.#mkdirp(normalize(path));
   }
 
   async stat(path: string): Promise<FileStat | undefined> {
     const p = normalize(path);
+    await this.fault('dir', p);
     const f = this.#files.get(p);
     if (f) return { size: f.size, mtimeMs: f.mtimeMs, isFile: true, isDirectory: false };
     if (this.#dirs.has(p)) return { size: 0, mtimeMs: 0, isFile: false, isDirectory: true };
@@ -277,6 +295,7 @@ export class SimDisk implements Disk {
 
   async readdir(path: string): Promise<DirEntry[]> {
     const p = normalize(path);
+    await this.fault('dir', p);
     const names = this.#dirs.get(p);
     if (!names) throw new SimFsError(this.#files.has(p) ? 'ENOTDIR' : 'ENOENT', 'scandir', p);
     return [...names].sort().map((name) => {
@@ -298,10 +317,17 @@ export class SimDisk implements Disk {
     const p = normalize(path);
     const tmp = `${p}.sim.${++this.#tmpSeq}.tmp`;
     const w = await this.openWrite(tmp);
-    await w.write(data);
-    await w.sync();
-    await w.close();
-    await this.rename(tmp, p);
+    try {
+      await w.write(data);
+      await w.sync();
+      await w.close();
+      await this.rename(tmp, p);
+    } catch (err) {
+      // as the real binding: a failed atomic write leaves no temp file behind
+      await w.close();
+      this.#unlinkNow(tmp);
+      throw err;
+    }
   }
 
   async openWrite(path: string): Promise<WritableFile> {
@@ -367,6 +393,8 @@ export class SimDisk implements Disk {
   async rename(from: string, to: string): Promise<void> {
     const a = normalize(from);
     const b = normalize(to);
+    await this.fault('dir', a);
+    if (parentOf(a) !== parentOf(b)) await this.fault('dir', b);
     const f = this.#files.get(a);
     if (f) {
       if (!this.#dirs.has(parentOf(b))) throw new SimFsError('ENOENT', 'rename', b);
@@ -390,7 +418,12 @@ export class SimDisk implements Disk {
 
   async unlink(path: string): Promise<void> {
     const p = normalize(path);
+    await this.fault('dir', p);
     if (this.#dirs.has(p)) throw new SimFsError('EISDIR', 'unlink', p);
+    this.#unlinkNow(p);
+  }
+
+  #unlinkNow(p: string): void {
     const f = this.#files.get(p);
     if (!f) return;
     this.#usedBytes -= f.size;
@@ -400,7 +433,8 @@ export class SimDisk implements Disk {
 
   async rmrf(path: string): Promise<void> {
     const p = normalize(path);
-    if (this.#files.has(p)) return this.unlink(p);
+    await this.fault('dir', p);
+    if (this.#files.has(p)) return this.#unlinkNow(p);
     if (!this.#dirs.has(p)) return;
     const prefix = p === '/' ? '/' : `${p}/`;
     for (const [fp, f] of [...this.#files]) {
@@ -424,11 +458,13 @@ export class SimDisk implements Disk {
 
   async openIndex(dir: string): Promise<KvIndex> {
     const p = normalize(dir);
+    await this.fault('dir', p);
     this.#mkdirp(p);
     // One index per directory, kept across close/reopen (a restarted node finds its metadata).
     let idx = this.#indexes.get(p);
     if (!idx) {
       idx = new SimKvIndex();
+      idx.fault = () => this.fault('index', p);
       this.#indexes.set(p, idx);
     }
     idx.closed = false;

@@ -40,6 +40,17 @@ export interface SimNetworkOptions {
   random: SimRandom;
   /** One-way latency of a message from `from` to `to`; default uniform [MIN, MAX). */
   latencyMs?: (from: string, to: string) => number;
+  /** Link bandwidth: a message of n bytes takes n / bytesPerMs on top of the latency (default: none). */
+  bytesPerMs?: number;
+}
+
+/** Bytes a body puts on the wire (a stream counts its declared content-length). */
+function bodyBytes(body: Uint8Array | string | Readable | undefined, headers: Record<string, string | string[] | undefined> | undefined): number {
+  if (body === undefined) return 0;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === 'content-length' && typeof v === 'string') return Number(v) || 0;
+  return 0;
 }
 
 function addrKey(host: string, port: number): string {
@@ -73,6 +84,7 @@ function bodyForbidden(method: string, status: number): boolean {
 export class SimNetwork {
   readonly sched: Scheduler;
   readonly random: SimRandom;
+  readonly bytesPerMs: number;
   #latency: (from: string, to: string) => number;
   /** Current incarnation of each node (bumped by crash): events for an older one are dropped. */
   readonly #incarnation = new Map<string, number>();
@@ -90,11 +102,17 @@ export class SimNetwork {
   constructor(opts: SimNetworkOptions) {
     this.sched = opts.sched;
     this.random = opts.random;
+    this.bytesPerMs = opts.bytesPerMs ?? Infinity;
     this.#latency = opts.latencyMs ?? (() => this.random.range(SIM_LATENCY_MS_MIN, SIM_LATENCY_MS_MAX));
   }
 
   latency(from: string, to: string): number {
     return this.#latency(from, to);
+  }
+
+  /** Latency plus the time `bytes` take on the link. */
+  transferMs(from: string, to: string, bytes: number): number {
+    return this.#latency(from, to) + bytes / this.bytesPerMs;
   }
 
   /** Replaces the latency distribution (fault profiles). */
@@ -213,7 +231,7 @@ export class SimNetwork {
       };
       const dest = this.#http.get(parsed.key);
       const destNode = dest?.nodeId ?? parsed.key;
-      this.sched.after(this.latency(from, destNode), destNode, 'http.req', () => {
+      this.sched.after(this.transferMs(from, destNode, bodyBytes(req.body, req.headers)), destNode, 'http.req', () => {
         const b = this.#http.get(parsed.key);
         if (b === undefined) return fail(new SimNetError('ECONNREFUSED', `connect ${parsed.key}`));
         if (!this.linkUp(from, b.nodeId)) return fail(new SimNetError('ECONNRESET', `${method} ${req.url}: link down`));
@@ -238,7 +256,7 @@ export class SimNetwork {
         const answer = (res: HttpResponse): void => {
           if (!this.alive(b.nodeId, destInc)) return; // answered by a crashed incarnation: never sent
           inflight.delete(failLater);
-          this.sched.after(this.latency(b.nodeId, from), from, 'http.res', () => {
+          this.sched.after(this.transferMs(b.nodeId, from, bodyBytes(res.body, res.headers)), from, 'http.res', () => {
             if (settled || !this.linkUp(from, b.nodeId)) {
               if (res.body instanceof Readable) res.body.destroy();
               return fail(new SimNetError('ECONNRESET', `${method} ${req.url}: link down`));
@@ -356,7 +374,7 @@ export class SimMsgSocket implements MsgSocket {
     if (!this.net.linkUp(this.nodeId, peer.nodeId)) return; // lost; the partition resets the connection
     const copy = Buffer.from(frame); // each delivered frame is a fresh buffer, as ws hands over
     const sched = this.net.sched;
-    const atMs = Math.max(sched.nowMs + this.net.latency(this.nodeId, peer.nodeId), this.lastAtMs);
+    const atMs = Math.max(sched.nowMs + this.net.transferMs(this.nodeId, peer.nodeId, copy.byteLength), this.lastAtMs);
     this.lastAtMs = atMs;
     sched.at(atMs, peer.nodeId, 'msg', () => peer.receive(copy), copy.byteLength);
   }

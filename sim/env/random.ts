@@ -69,10 +69,14 @@ export class SimRandom implements Random {
   }
 
   bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i += 4) {
+    // one 32-bit draw per 4 bytes, least significant byte first (the same bytes on any platform)
+    const out = new Uint8Array(n); // exactly n: callers may use `.buffer`
+    const view = new DataView(out.buffer);
+    const full = n - (n % 4);
+    for (let i = 0; i < full; i += 4) view.setUint32(i, this.next32(), true);
+    if (full < n) {
       let w = this.next32();
-      for (let j = i; j < Math.min(n, i + 4); j++) {
+      for (let j = full; j < n; j++) {
         out[j] = w & 0xff;
         w >>>= 8;
       }

@@ -8,7 +8,8 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { CksumType } from '../../../protocol/apc.ts';
-import { CopyMsg, type CopyAbortBody, type CopyBatchBody, type CopyBatchReply, type CopyDoneBody, type CopyObjBody } from '../../../protocol/copy.ts';
+import { CopyMsg, type CopyAbortBody, type CopyBatchBody, type CopyBatchReply, type CopyDoneBody, type CopyObjBody, type KeepMeta } from '../../../protocol/copy.ts';
+import type { BckRefWire } from '../../../protocol/intra.ts';
 import { ErrInvalidArgument, ErrNotFound } from '../../../protocol/errors.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { ObjMeta, PutOpts, Storage } from '../storage/storage.ts';
@@ -32,11 +33,14 @@ export class CopyReceiver {
   readonly #storage: Storage;
   readonly #states: CopyStates;
   readonly #sessions = new Map<string, Session>();
+  readonly #onKept: ((bck: BckRefWire, name: string) => void) | undefined;
 
-  constructor(core: NodeCore, storage: Storage, states: CopyStates) {
+  /** `onKept`: an object moved by rebalance (`keep`) was received; its owner may have changed meanwhile. */
+  constructor(core: NodeCore, storage: Storage, states: CopyStates, onKept?: (bck: BckRefWire, name: string) => void) {
     this.#core = core;
     this.#storage = storage;
     this.#states = states;
+    this.#onKept = onKept;
   }
 
   register(): void {
@@ -57,7 +61,7 @@ export class CopyReceiver {
     });
   }
 
-  #opts(o: { cksumType: CksumType; cksumValue: string; size: number; customMd: Record<string, string> }, b: { dstCksumType: CksumType; versioning: boolean }): PutOpts {
+  #opts(o: { cksumType: CksumType; cksumValue: string; size: number; customMd: Record<string, string>; keep?: KeepMeta }, b: { dstCksumType: CksumType; versioning: boolean }): PutOpts {
     const same = o.cksumType === b.dstCksumType && o.cksumType !== 'none' && o.cksumValue !== '';
     return {
       cksumType: b.dstCksumType,
@@ -66,10 +70,12 @@ export class CopyReceiver {
       customMd: o.customMd,
       versioning: b.versioning,
       writePolicy: this.#core.feature('Fsync-PUT') ? 'immediate' : 'delayed',
+      keep: o.keep,
     };
   }
 
-  #received(b: { xid: string; size: number }): { ok: true } {
+  #received(b: { xid: string; size: number; bck: BckRefWire; name: string; keep?: KeepMeta }): { ok: true } {
+    if (b.keep) this.#onKept?.(b.bck, b.name);
     const st = this.#states.get(b.xid);
     st.counters.inObjs++;
     st.counters.inBytes += b.size;
@@ -82,7 +88,7 @@ export class CopyReceiver {
     await Promise.all(
       b.objs.map((o) =>
         this.#storage.putBytes(b.bck, o.name, o.data, this.#opts(o, b)).then(
-          () => void this.#received({ xid: b.xid, size: o.size }),
+          () => void this.#received({ xid: b.xid, size: o.size, bck: b.bck, name: o.name, keep: o.keep }),
           (e: unknown) => void failed.push({ name: o.name, err: e instanceof Error ? e.message : String(e) }),
         ),
       ),

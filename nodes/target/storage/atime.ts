@@ -36,6 +36,11 @@ export class AtimeBatch {
     this.#pending.delete(uname);
   }
 
+  /** A mountpath that leaves: its pending atimes have no index to go to. */
+  dropMountpath(mountpath: Mountpath): void {
+    for (const [k, p] of this.#pending) if (p.mountpath === mountpath) this.#pending.delete(k);
+  }
+
   dropPrefix(prefix: string): void {
     for (const k of this.#pending.keys()) if (k.startsWith(prefix)) this.#pending.delete(k);
   }

@@ -11,17 +11,26 @@ import type { NameLock } from './name-lock.ts';
 export interface StorageCtx {
   readonly env: Env;
   readonly hrw: Hrw;
-  readonly mountpaths: readonly Mountpath[];
+  /**
+   * The mountpaths that are read: the available ones plus those waiting for detach/disable.
+   * Replaced on every change, never mutated (copy-on-write, as AIS's MPI), so a loop over it
+   * sees one consistent set.
+   */
+  mountpaths: readonly Mountpath[];
+  /** The mountpaths HRW places objects on: available and not waiting for detach/disable. */
+  avail: readonly Mountpath[];
   readonly locks: NameLock;
   readonly atimes: AtimeBatch;
   readonly cksums: CksumPool;
+  /** Names deleted while a rebalance runs → delete time (realtime ms): older incoming copies are dropped. */
+  readonly tombstones: Map<string, number>;
   /** Called when the atime batch is full: the owner flushes it. */
   onAtimeBatchFull(): void;
 }
 
 export function hrwMountpath(ctx: StorageCtx, uname: string): Mountpath {
-  const mp = ctx.hrw.select(ctx.mountpaths, uname);
-  assert(mp !== undefined, 'storage: no mountpaths');
+  const mp = ctx.hrw.select(ctx.avail, uname);
+  assert(mp !== undefined, 'storage: no available mountpaths');
   return mp;
 }
 

@@ -4,6 +4,7 @@ import { ErrObjNotFound } from '../../../protocol/errors.ts';
 import { locate, locateAll, withAtime, type StorageCtx } from './ctx.ts';
 import { objPath, objUname, type BckRef } from './layout.ts';
 import { encodeLom, type ObjMeta } from './lom.ts';
+import { withPinned } from './mountpath.ts';
 
 function notFound(bck: BckRef, objName: string): ErrObjNotFound {
   return new ErrObjNotFound(bckUname(bck.provider, bck.name).slice(0, -1), objName);
@@ -11,19 +12,30 @@ function notFound(bck: BckRef, objName: string): ErrObjNotFound {
 
 /** `sync`: make the removal durable before returning (Fsync-PUT), as PUT makes its index entry. */
 export async function deleteObject(ctx: StorageCtx, bck: BckRef, objName: string, opts: { sync?: boolean } = {}): Promise<void> {
+  if (!(await deleteIf(ctx, bck, objName, () => true, opts))) throw notFound(bck, objName);
+}
+
+/**
+ * Deletes the object if `pred` holds for its metadata (rebalance: only the copy that was sent, not
+ * a newer one written meanwhile); false when absent or kept.
+ */
+export async function deleteIf(ctx: StorageCtx, bck: BckRef, objName: string, pred: (meta: ObjMeta) => boolean, opts: { sync?: boolean } = {}): Promise<boolean> {
   const uname = objUname(bck, objName);
-  await ctx.locks.run(uname, async () => {
+  return ctx.locks.run(uname, async () => {
     const all = locateAll(ctx, uname);
-    if (all.length === 0) throw notFound(bck, objName);
+    if (all.length === 0 || !all.every((loc) => pred(loc.meta))) return false;
     ctx.atimes.drop(uname);
-    for (const loc of all) {
-      // Index first: the object is gone for readers before its file is; a crash in between leaves
-      // an invisible orphan file that the next PUT of the name overwrites.
-      await loc.mountpath.index.remove(uname);
-      // Durable removal first: a power loss must not bring the entry back without its file.
-      if (opts.sync) await loc.mountpath.index.flush();
-      await ctx.env.disk.unlink(objPath(loc.mountpath.path, bck, objName));
-    }
+    await withPinned(all.map((l) => l.mountpath), async () => {
+      for (const loc of all) {
+        // Index first: the object is gone for readers before its file is; a crash in between leaves
+        // an invisible orphan file that the next PUT of the name overwrites.
+        await loc.mountpath.index.remove(uname);
+        // Durable removal first: a power loss must not bring the entry back without its file.
+        if (opts.sync) await loc.mountpath.index.flush();
+        await ctx.env.disk.unlink(objPath(loc.mountpath.path, bck, objName));
+      }
+    });
+    return true;
   });
 }
 
@@ -41,7 +53,7 @@ export async function setCustomMd(
     if (!loc) throw notFound(bck, objName);
     const cur = withAtime(ctx, uname, loc.meta);
     const meta: ObjMeta = { ...cur, customMd: replace ? { ...md } : { ...cur.customMd, ...md } };
-    await loc.mountpath.index.put(uname, encodeLom(meta));
+    await withPinned([loc.mountpath], () => loc.mountpath.index.put(uname, encodeLom(meta)));
     ctx.atimes.drop(uname);
     return meta;
   });

@@ -4,6 +4,7 @@
 // removes the work file, so nothing partial ever becomes visible.
 import type { Readable } from 'node:stream';
 import type { CksumType } from '../../../protocol/apc.ts';
+import type { KeepMeta } from '../../../protocol/copy.ts';
 import { bckUname, type WritePolicy } from '../../../protocol/bmd.ts';
 import { assert, ErrBadCksum, ErrConflict, ErrIncompleteBody, ErrInvalidArgument } from '../../../protocol/errors.ts';
 import type { Cksummer } from '../../../runtime/cksum/cksum.ts';
@@ -12,6 +13,8 @@ import { hrwMountpath, locateAll, nameClash, type StorageCtx } from './ctx.ts';
 import { errnoOf, mapFsError } from './fs-errors.ts';
 import { objPath, objUname, parentDir, validateObjPathName, workDir, workPath, WORK_FILE_RANDOM_BYTES, type BckRef } from './layout.ts';
 import { encodeLom, type ObjMeta } from './lom.ts';
+import { moveFile } from './copy-file.ts';
+import { withPinned } from './mountpath.ts';
 
 /** Body chunks are gathered into one writev of at least this size (fewer syscalls, no copy). */
 export const WRITE_COALESCE_BYTES = 256 * 1024;
@@ -27,6 +30,12 @@ export interface PutOpts {
   contentLength?: number;
   versioning: boolean;
   writePolicy: WritePolicy;
+  /**
+   * Rebalance / get-from-neighbor: store with this identity (version, mtime, atime), and only if no
+   * copy here is as new (mtime) and no delete of the name here is as new (tombstone); else keep
+   * what is here and return its metadata.
+   */
+  keep?: KeepMeta;
 }
 
 interface Received {
@@ -62,44 +71,58 @@ async function putWith(
   throwIfClash(ctx, bck, objName);
   const mp = hrwMountpath(ctx, uname);
   const work = workPath(mp.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
+  let workNow = work; // where the work file is now (it moves if its mountpath leaves meanwhile)
   let renamed = false;
   try {
     const received = await receiveFn(mp.path, work);
     return await ctx.locks.run(uname, async () => {
       throwIfClash(ctx, bck, objName); // again: the other name may have arrived while we received
+      // Again: a mountpath may have been attached, detached or disabled while we received. Pinned
+      // before any await, so a mountpath being detached waits for this commit before it leaves.
+      const dst = hrwMountpath(ctx, uname);
       const prev = locateAll(ctx, uname);
-      await renameIntoPlace(ctx, work, objPath(mp.path, bck, objName), objName);
-      renamed = true;
-      const prevOnMp = prev.find((p) => p.mountpath === mp) ?? prev[0];
-      const meta: ObjMeta = {
-        size: received.size,
-        cksumType: received.cksumType,
-        cksumValue: received.cksumValue,
-        version: nextVersion(prevOnMp?.meta.version, opts.versioning),
-        atimeNs: ctx.env.clock.realtimeNs().toString(),
-        mtimeMs: ctx.env.clock.realtimeMs(),
-        customMd: { ...(opts.customMd ?? {}) },
-      };
-      try {
-        await mp.index.put(uname, encodeLom(meta));
-        if (opts.writePolicy === 'immediate') await mp.index.flush();
-      } catch (err) {
-        // The old file was replaced: drop the object entirely rather than pair new bytes with old metadata.
-        await ctx.env.disk.unlink(objPath(mp.path, bck, objName)).catch(() => {});
-        await mp.index.remove(uname).catch(() => {});
-        throw err;
-      }
-      ctx.atimes.drop(uname);
-      // A copy left on another mountpath (written before a mountpath change) is now stale.
-      for (const p of prev) {
-        if (p.mountpath === mp) continue;
-        await p.mountpath.index.remove(uname);
-        await ctx.env.disk.unlink(objPath(p.mountpath.path, bck, objName));
-      }
-      return meta;
+      return withPinned([dst, ...prev.map((p) => p.mountpath)], async () => {
+        if (dst !== mp) {
+          const moved = workPath(dst.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
+          await moveFile(ctx, workNow, moved, received, objName);
+          workNow = moved;
+        }
+        await renameIntoPlace(ctx, workNow, objPath(dst.path, bck, objName), objName);
+        renamed = true;
+        const prevOnMp = prev.find((p) => p.mountpath === dst) ?? prev[0];
+        const meta: ObjMeta = {
+          size: received.size,
+          cksumType: received.cksumType,
+          cksumValue: received.cksumValue,
+          version: nextVersion(prevOnMp?.meta.version, opts.versioning),
+          atimeNs: ctx.env.clock.realtimeNs().toString(),
+          mtimeMs: ctx.env.clock.realtimeMs(),
+          customMd: { ...(opts.customMd ?? {}) },
+        };
+        try {
+          await dst.index.put(uname, encodeLom(meta));
+          if (opts.writePolicy === 'immediate') await dst.index.flush();
+        } catch (err) {
+          // The old file was replaced: drop the object entirely rather than pair new bytes with old metadata.
+          await ctx.env.disk.unlink(objPath(dst.path, bck, objName)).catch(() => {});
+          await dst.index.remove(uname).catch(() => {});
+          throw err;
+        }
+        ctx.atimes.drop(uname);
+        // A copy left on another mountpath (written before a mountpath change) is now stale.
+        for (const p of prev) {
+          if (p.mountpath === dst) continue;
+          await p.mountpath.index.remove(uname);
+          await ctx.env.disk.unlink(objPath(p.mountpath.path, bck, objName));
+        }
+        return meta;
+      });
     });
   } finally {
-    if (!renamed) await ctx.env.disk.unlink(work).catch(() => {});
+    if (!renamed) {
+      await ctx.env.disk.unlink(workNow).catch(() => {});
+      if (workNow !== work) await ctx.env.disk.unlink(work).catch(() => {});
+    }
   }
 }
 
@@ -277,7 +300,7 @@ async function cksumBytes(ctx: StorageCtx, data: Uint8Array, opts: PutOpts): Pro
  * rename(work, dst), creating the parent directories. A file/directory clash with another object's
  * name is a 409; an empty directory left behind by deleted objects is removed and retried.
  */
-async function renameIntoPlace(ctx: StorageCtx, work: string, dst: string, objName: string): Promise<void> {
+export async function renameIntoPlace(ctx: StorageCtx, work: string, dst: string, objName: string): Promise<void> {
   const disk = ctx.env.disk;
   let lastErr: unknown;
   for (let attempt = 0; attempt < COMMIT_ATTEMPTS_MAX; attempt++) {
@@ -312,6 +335,6 @@ async function renameIntoPlace(ctx: StorageCtx, work: string, dst: string, objNa
   throw mapFsError(lastErr, objName);
 }
 
-function hex(bytes: Uint8Array): string {
+export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

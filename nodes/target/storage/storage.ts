@@ -14,7 +14,9 @@ import { bckDir, normalizeMountpath, objDir, objPath, objUname, PROVIDER_DIR_PRE
 import { bucketKeys, listNames, listObjects, type ListEntry, type ListOpts } from './list.ts';
 import { decodeLom, encodeLom, type ObjMeta } from './lom.ts';
 import { Mountpath } from './mountpath.ts';
-import { deleteObject, setCustomMd } from './mutate.ts';
+import { loadVmd, MountpathSet, type MountpathList } from './mountpath-set.ts';
+import { resilver, type ResilverProgress } from './resilver.ts';
+import { deleteIf, deleteObject, setCustomMd } from './mutate.ts';
 import { NameLock } from './name-lock.ts';
 import { putObject, putObjectBytes, type PutOpts } from './put.ts';
 
@@ -24,8 +26,11 @@ export const DESTROY_BATCH_SIZE = 10_000;
 export const MOUNTPATHS_MAX = 128;
 
 export interface StorageOpts {
+  /** The initial set (node config `fspaths`); the persisted set at `vmdPath` wins when present. */
   mountpaths: string[];
   hrw: Hrw;
+  /** Where the mountpath set is persisted (the target's confdir); none: not persisted (tests). */
+  vmdPath?: string;
 }
 
 export interface MountpathInfo {
@@ -38,25 +43,32 @@ export interface MountpathInfo {
 export class Storage {
   readonly #env: Env;
   readonly #ctx: StorageCtx;
+  /** Attach, enable, detach, disable (nodes/target/mountpath-api.ts drives it). */
+  readonly mpaths: MountpathSet;
   #atimeTimer: TimerHandle | undefined;
   #atimeFlushing: Promise<void> | undefined;
   #closed = false;
 
-  private constructor(env: Env, hrw: Hrw, mountpaths: Mountpath[]) {
+  private constructor(env: Env, hrw: Hrw, mountpaths: Mountpath[], disabled: string[], vmdPath: string | undefined) {
     this.#env = env;
     this.#ctx = {
       env,
       hrw,
       mountpaths,
+      avail: mountpaths,
       locks: new NameLock(),
       atimes: new AtimeBatch(),
       cksums: new CksumPool(),
+      tombstones: new Map(),
       onAtimeBatchFull: () => void this.flushAtimes(),
     };
+    this.mpaths = new MountpathSet(env, this.#ctx, hrw, disabled, vmdPath);
   }
 
   /** Opens (creates) every mountpath and its index and removes work files leaked by a crash. */
   static async open(env: Env, opts: StorageOpts): Promise<Storage> {
+    const vmd = opts.vmdPath === undefined ? undefined : await loadVmd(env, opts.vmdPath);
+    if (vmd) opts = { ...opts, mountpaths: vmd.available };
     if (opts.mountpaths.length === 0) throw new ErrInvalidArgument('storage needs at least one mountpath');
     if (opts.mountpaths.length > MOUNTPATHS_MAX) throw new ErrInvalidArgument(`too many mountpaths (max ${MOUNTPATHS_MAX})`);
     const paths = opts.mountpaths.map((p) => {
@@ -75,7 +87,7 @@ export class Storage {
       for (const mp of mps) await mp.index.close().catch(() => {});
       throw err;
     }
-    const s = new Storage(env, opts.hrw, mps);
+    const s = new Storage(env, opts.hrw, mps, vmd?.disabled ?? [], opts.vmdPath);
     s.#atimeTimer = env.timers.setInterval(() => void s.flushAtimes(), ATIME_FLUSH_INTERVAL_MS);
     return s;
   }
@@ -112,6 +124,27 @@ export class Storage {
   delete(bck: BckRef, objName: string, opts: { sync?: boolean } = {}): Promise<void> {
     this.#assertOpen();
     return deleteObject(this.#ctx, bck, objName, opts);
+  }
+
+  /** Deletes the object only if `pred` holds for its metadata; false when absent or kept. */
+  deleteIf(bck: BckRef, objName: string, pred: (meta: ObjMeta) => boolean, opts: { sync?: boolean } = {}): Promise<boolean> {
+    this.#assertOpen();
+    return deleteIf(this.#ctx, bck, objName, pred, opts);
+  }
+
+  /** Remembers a delete made while a rebalance runs, so an older copy still in flight is not stored. */
+  tombstone(bck: BckRef, objName: string, deletedMs: number): void {
+    const uname = objUname(bck, objName);
+    this.#ctx.tombstones.set(uname, Math.max(deletedMs, this.#ctx.tombstones.get(uname) ?? 0));
+  }
+
+  tombstoned(bck: BckRef, objName: string): boolean {
+    return this.#ctx.tombstones.has(objUname(bck, objName));
+  }
+
+  /** Every object moved by rebalance has arrived (all peers done): forget the deletes. */
+  clearTombstones(): void {
+    this.#ctx.tombstones.clear();
   }
 
   setCustomMd(bck: BckRef, objName: string, md: Record<string, string>, replace: boolean): Promise<ObjMeta> {
@@ -158,8 +191,37 @@ export class Storage {
     }
   }
 
+  /** The available mountpaths (HRW places objects on them). */
+  /** Decommission with `rm_user_data`: every object on every mountpath, index first. */
+  async wipe(): Promise<void> {
+    this.#assertOpen();
+    this.#ctx.atimes.take();
+    for (const mp of this.#ctx.mountpaths) {
+      for (;;) {
+        const keys = [...mp.index.range({ start: '', limit: DESTROY_BATCH_SIZE, keysOnly: true })].map((e) => e.key);
+        if (keys.length === 0) break;
+        await Promise.all(keys.map((k) => mp.index.remove(k)));
+      }
+      await mp.index.flush();
+      for (const e of await readdirOrEmpty(this.#env, mp.path)) {
+        if (e.isDirectory && e.name.startsWith(PROVIDER_DIR_PREFIX)) await this.#env.disk.rmrf(`${mp.path}/${e.name}`);
+      }
+    }
+  }
+
   mountpathPaths(): string[] {
-    return this.#ctx.mountpaths.map((mp) => mp.path);
+    return this.#ctx.avail.map((mp) => mp.path);
+  }
+
+  /** `GET /v1/daemon?what=mountpaths` (AIS MountpathList). */
+  mountpathList(): MountpathList {
+    return this.mpaths.list();
+  }
+
+  /** Moves every object to its HRW mountpath, then lets waiting mountpaths leave (resilver.ts). */
+  resilver(signal: AbortSignal, report: (p: ResilverProgress) => void): Promise<ResilverProgress> {
+    this.#assertOpen();
+    return resilver(this.#ctx, this.mpaths, signal, report);
   }
 
   async mountpaths(): Promise<MountpathInfo[]> {
@@ -182,6 +244,7 @@ export class Storage {
     for (const [uname, p] of batch) {
       writes.push(
         ctx.locks.run(uname, async () => {
+          if (!ctx.mountpaths.includes(p.mountpath)) return; // its mountpath left meanwhile
           const v = p.mountpath.index.get(uname);
           if (!v) return; // deleted meanwhile
           const meta = decodeLom(v);

@@ -92,10 +92,10 @@ test('show cluster marks the primary and lists proxies before targets', () => {
     version: '7',
   };
   const lines = renderSmap(smap).split('\n');
-  assert.match(lines[0]!, /^NODE\s+TYPE\s+PUBLIC URL\s+FLAGS$/);
-  assert.match(lines[1]!, /^p\[p1\]\[P\]\s+proxy\s+http:\/\/127\.0\.0\.1:1\/p1\s+-$/);
+  assert.match(lines[0]!, /^NODE\s+TYPE\s+STATUS\s+PUBLIC URL\s+FLAGS$/);
+  assert.match(lines[1]!, /^p\[p1\]\[P\]\s+proxy\s+online\s+http:\/\/127\.0\.0\.1:1\/p1\s+-$/);
   assert.match(lines[2]!, /^t\[t1\]\s+target/);
-  assert.match(lines[3]!, /^t\[t2\]\s+target.*maintenance$/);
+  assert.match(lines[3]!, /^t\[t2\]\s+target\s+maintenance\s+.*maintenance$/);
   assert.ok(renderSmap(smap).includes('Proxies: 1\tTargets: 2\tCluster map version: 7'));
   assert.ok(!renderSmap(smap, 'target').includes('p[p1]'));
   assert.equal(nodeFlags(1 | 2), 'non-electable,ic');
