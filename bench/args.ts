@@ -1,7 +1,7 @@
 // Command-line parsing for `npm run bench`: sizes (4KiB), durations (10s) and the option set,
 // validated up front so a bad flag fails before any process is started.
 
-export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy'] as const;
+export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy', 'rebalance'] as const;
 export type BenchOp = (typeof OPS)[number];
 export const BASELINES = ['node', 'nginx', 'all', 'none'] as const;
 export type BaselineChoice = (typeof BASELINES)[number];
@@ -34,6 +34,8 @@ export interface BenchArgs {
   bucket: string | undefined;
   /** Same sync policy on both sides: the cluster's Fsync-PUT feature and fsync in the node baseline. */
   fsync: boolean;
+  /** `--op rebalance` only (absent otherwise). */
+  reb?: RebArgs;
 }
 
 export class ArgError extends Error {
@@ -94,12 +96,16 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
   return text as T;
 }
 
-const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync'] as const;
+/** Flags of `--op rebalance` (refused with any other op). */
+export const REB_FLAGS = ['reb-bytes', 'reb-small-objects', 'reb-small-size', 'reb-get-size', 'reb-trigger'] as const;
+const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync', ...REB_FLAGS] as const;
 type Flag = (typeof FLAGS)[number];
 
-export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
+export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy|rebalance [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
        [--duration 10s] [--workers ${WORKERS_DEFAULT}] [--objects N] [--baseline node|nginx|all|none]
-       [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE] [--fsync on|off]`;
+       [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE] [--fsync on|off]
+       rebalance: [--reb-bytes 2GiB] [--reb-small-objects 20000] [--reb-small-size 16KiB]
+                  [--reb-get-size 64KiB] [--reb-trigger decommission|join]`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const raw = new Map<Flag, string>();
@@ -117,9 +123,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     raw.set(key, value);
   }
   const op = oneOf('op', raw.get('op') ?? 'get', OPS);
-  const sizeBytes = parseSize(raw.get('size') ?? (op === 'rss' ? '64MiB' : '4KiB'));
+  if (op !== 'rebalance') {
+    const stray = REB_FLAGS.find((f) => raw.has(f));
+    if (stray) throw new ArgError(`--${stray} applies to --op rebalance only`);
+  }
+  const sizeBytes = parseSize(raw.get('size') ?? (op === 'rss' ? '64MiB' : op === 'rebalance' ? REB_SIZE_DEFAULT : '4KiB'));
   if (sizeBytes > OBJECT_SIZE_BYTES_MAX) throw new ArgError(`--size must be at most 1GiB`);
-  const concurrency = intIn('concurrency', raw.get('concurrency') ?? String(CONCURRENCY_DEFAULT), 1, CONCURRENCY_MAX);
+  const concurrency = intIn('concurrency', raw.get('concurrency') ?? String(op === 'rebalance' ? REB_GET_CONCURRENCY_DEFAULT : CONCURRENCY_DEFAULT), 1, CONCURRENCY_MAX);
   const durationMs = parseDuration(raw.get('duration') ?? `${DURATION_MS_DEFAULT}ms`);
   if (durationMs < DURATION_MS_MIN || durationMs > DURATION_MS_MAX) {
     throw new ArgError(`--duration must be between ${DURATION_MS_MIN}ms and 1h`);
@@ -128,9 +138,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   // Each worker runs at least one request at a time.
   const workers = Math.min(workersAsked, concurrency);
   const objectsText = raw.get('objects');
-  const objects = objectsText === undefined ? defaultObjects(op, sizeBytes) : intIn('objects', objectsText, 1, OBJECTS_MAX);
+  const reb = op === 'rebalance' ? parseRebArgs(raw, sizeBytes) : undefined;
+  // rebalance: --objects is the number of objects the GET load reads (of --reb-get-size)
+  const objects = objectsText === undefined ? defaultObjects(op, reb ? reb.getSizeBytes : sizeBytes) : intIn('objects', objectsText, 1, OBJECTS_MAX);
   const baseline = oneOf('baseline', raw.get('baseline') ?? 'all', BASELINES);
   const endpoint = raw.get('endpoint');
+  if (endpoint !== undefined && op === 'rebalance') throw new ArgError('--op rebalance starts its own clusters (it adds and removes targets): --endpoint is not supported');
   if (endpoint !== undefined) {
     let url: URL;
     try {
@@ -147,5 +160,50 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     throw new ArgError(`--bucket "${bucket}" is not a valid bucket name`);
   }
   const fsync = oneOf('fsync', raw.get('fsync') ?? 'off', ['on', 'off'] as const) === 'on';
-  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync };
+  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync, ...(reb ? { reb } : {}) };
+}
+
+// --- `--op rebalance` -----------------------------------------------------------------------------
+
+export const REB_TRIGGERS = ['decommission', 'join'] as const;
+export type RebTrigger = (typeof REB_TRIGGERS)[number];
+export const REB_SIZE_DEFAULT = '1MiB';
+export const REB_BYTES_DEFAULT = '2GiB';
+/** Disk use is about the data plus the moved share for the cp baseline: keep it well inside a dev box. */
+export const REB_BYTES_MAX = 64 * 1024 ** 3;
+export const REB_SMALL_OBJECTS_DEFAULT = 20_000;
+export const REB_SMALL_OBJECTS_MAX = 1_000_000;
+export const REB_SMALL_SIZE_DEFAULT = '16KiB';
+export const REB_SMALL_SIZE_MAX = 64 * 1024 ** 2;
+export const REB_GET_SIZE_DEFAULT = '64KiB';
+export const REB_GET_SIZE_MAX = 64 * 1024 ** 2;
+export const REB_GET_CONCURRENCY_DEFAULT = 8;
+
+export interface RebArgs {
+  /** Large case: this many bytes as objects of --size (objects = floor(bytes / size)). */
+  bytes: number;
+  objects: number;
+  /** Small-object case: 0 skips it. */
+  smallObjects: number;
+  smallSizeBytes: number;
+  /** Object size the GET latency load reads. */
+  getSizeBytes: number;
+  /** What starts the rebalance the GET load runs under. */
+  trigger: RebTrigger;
+}
+
+function sizeIn(name: string, text: string, min: number, max: number): number {
+  const n = parseSize(text);
+  if (n < min || n > max) throw new ArgError(`--${name} must be between ${min} B and ${max} B, got "${text}"`);
+  return n;
+}
+
+export function parseRebArgs(raw: ReadonlyMap<string, string>, sizeBytes: number): RebArgs {
+  if (sizeBytes < 1) throw new ArgError('--size must be at least 1 B for --op rebalance');
+  const bytes = sizeIn('reb-bytes', raw.get('reb-bytes') ?? REB_BYTES_DEFAULT, sizeBytes, REB_BYTES_MAX);
+  const smallObjects = intIn('reb-small-objects', raw.get('reb-small-objects') ?? String(REB_SMALL_OBJECTS_DEFAULT), 0, REB_SMALL_OBJECTS_MAX);
+  const smallSizeBytes = sizeIn('reb-small-size', raw.get('reb-small-size') ?? REB_SMALL_SIZE_DEFAULT, 1, REB_SMALL_SIZE_MAX);
+  const getSizeBytes = sizeIn('reb-get-size', raw.get('reb-get-size') ?? REB_GET_SIZE_DEFAULT, 1, REB_GET_SIZE_MAX);
+  const trigger = oneOf('reb-trigger', raw.get('reb-trigger') ?? 'decommission', REB_TRIGGERS);
+  return { bytes, objects: Math.floor(bytes / sizeBytes), smallObjects, smallSizeBytes, getSizeBytes, trigger };
 }

@@ -18,6 +18,8 @@ export interface LocalCluster {
   proxyUrl: string;
   nodes: LocalClusterNode[];
   stop(): Promise<void>;
+  /** One more target, pushed onto `nodes`; `standby` waits for join-by-admin (`--op rebalance`). */
+  addTarget(opts?: { standby?: boolean }): Promise<LocalClusterNode>;
 }
 
 interface ClusterModule {
@@ -27,6 +29,11 @@ interface ClusterModule {
 const HARNESS_PATH = fileURLToPath(new URL('../deploy/local/cluster.ts', import.meta.url));
 
 export async function startCluster(dir: string, cleanup: Cleanup, features: string[] = []): Promise<LocalCluster> {
+  return (await startStoppableCluster(dir, cleanup, features, CLUSTER_TARGETS)).cluster;
+}
+
+/** As startCluster, with a target count and a `stop` that ends it now (a bench that runs several clusters). */
+export async function startStoppableCluster(dir: string, cleanup: Cleanup, features: string[], targets: number): Promise<{ cluster: LocalCluster; stop: () => Promise<void> }> {
   try {
     await fsp.access(HARNESS_PATH);
   } catch {
@@ -35,13 +42,13 @@ export async function startCluster(dir: string, cleanup: Cleanup, features: stri
   // A computed specifier: the bench type-checks even before the harness exists.
   const mod = (await import(pathToFileURL(HARNESS_PATH).href)) as Partial<ClusterModule>;
   if (typeof mod.startLocalCluster !== 'function') throw new Error(`${HARNESS_PATH} has no startLocalCluster()`);
-  const cluster = await mod.startLocalCluster({ dir, targets: CLUSTER_TARGETS, mountpathsPerTarget: CLUSTER_MOUNTPATHS_PER_TARGET, features });
-  cleanup.add('local cluster', async () => {
+  const cluster = await mod.startLocalCluster({ dir, targets, mountpathsPerTarget: CLUSTER_MOUNTPATHS_PER_TARGET, features });
+  const stop = cleanup.add('local cluster', async () => {
     await cluster.stop();
     // Belt and braces: whatever survived stop() is killed by its PID.
     for (const n of cluster.nodes) await killPid(n.pid);
   });
-  return cluster;
+  return { cluster, stop };
 }
 
 /** Peak resident set (VmHWM) of a live process in bytes, or undefined when it cannot be read. */

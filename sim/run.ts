@@ -84,6 +84,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     if (faulty || opts.lostMountpath) {
       c.client.timeoutMs = WORKLOAD_REQUEST_TIMEOUT_MS;
       driver = new FaultDriver(c, drawFaultPlan(seed, profile, opts.powerLoss ?? false, opts.lostMountpath ?? false));
+      w.failedPutMayDelete = driver.plan.indexEioP > 0;
       const placement = await SimPlacement.create(c.specs);
       const checker = inv;
       driver.onLost = (target, mountpath) => checker.markLost(target, mountpath, placement);

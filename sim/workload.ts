@@ -61,6 +61,12 @@ export class Workload {
   readonly stats: WorkloadStats = { puts: 0, gets: 0, deletes: 0, lists: 0, bytesPut: 0, failed: 0 };
   /** Jobs started between batches (copy-bck), told about every write; none when undefined. */
   jobs: JobTracker | undefined;
+  /**
+   * A failed PUT may leave the name absent: when the index write fails after the new file was
+   * renamed over the old one, the target drops the object (as AIS does when persisting the LOM
+   * fails after RenameFinalize). Set when the fault plan injects index write errors.
+   */
+  failedPutMayDelete = false;
 
   constructor(readonly c: SimCluster, readonly inv: InvariantChecker, readonly bucket: string) {}
 
@@ -214,7 +220,7 @@ export class Workload {
           this.#history.set(op.name, h);
         }
         if (r.status === 200) this.model.set(op.name, [op.bytes]);
-        else if (failed) this.model.set(op.name, [...slot, op.bytes]);
+        else if (failed) this.model.set(op.name, this.failedPutMayDelete && !slot.includes(null) ? [...slot, op.bytes, null] : [...slot, op.bytes]);
         else this.fail(`PUT ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
         return;
       case 'delete':

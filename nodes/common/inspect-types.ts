@@ -35,6 +35,8 @@ export interface ClusterInspectSnapshot {
   primary: string;
   proxies: string[];
   targets: string[];
+  /** Node id → Smap flags (only nodes with flags set: maintenance 4, decommission 8). */
+  flags: Record<string, number>;
   nodes: NodeInspectSnapshot[];
   /** Nodes that did not answer, with why. */
   errors: Record<string, string>;

@@ -86,6 +86,8 @@ export class InspectHub {
       primary: smap?.proxy_si.daemon_id ?? '',
       proxies: smap ? Object.keys(smap.pmap).sort() : [core.id],
       targets: smap ? Object.keys(smap.tmap).sort() : [],
+      // maintenance / decommission flags (AIS Snode flags), for the map's node states
+      flags: smap ? Object.fromEntries([...Object.values(smap.pmap), ...Object.values(smap.tmap)].filter((n) => n.flags !== 0).map((n) => [n.daemon_id, n.flags])) : {},
       nodes,
       errors,
       machines: this.#machines,

@@ -67,7 +67,9 @@ export interface ListResult {
 
 export async function listObjects(core: NodeCore, bck: { provider: string; name: string }, msg: LsoMsg, newUuid: () => string): Promise<ListResult> {
   const smap = core.owner.smap;
-  const targets = smap ? activeTargets(smap) : [];
+  // Targets in maintenance or being decommissioned still hold objects until rebalance moved them.
+  const targets = smap ? Object.values(smap.tmap) : [];
+  const active = new Set(smap ? activeTargets(smap) : []);
   const pinned = msg.target ? targets.filter((t) => t.daemon_id === msg.target) : targets;
   if (msg.target && pinned.length === 0) throw new ErrInvalidArgument(`target "${msg.target}" is not in the cluster map`);
   if (pinned.length === 0) throw new ErrNoTargets();
@@ -89,7 +91,11 @@ export async function listObjects(core: NodeCore, bck: { provider: string; name:
     nr,
   };
   const pages = await Promise.all(
-    pinned.map((t) => core.ctrl.request<LsoPageResponse>(t.intra_control_net.direct_url, Msg.lsoPage, req, { timeoutMs: LIST_PAGE_TIMEOUT_MS })),
+    pinned.map((t) => {
+      const page = core.ctrl.request<LsoPageResponse>(t.intra_control_net.direct_url, Msg.lsoPage, req, { timeoutMs: LIST_PAGE_TIMEOUT_MS });
+      // one shut down in maintenance has nothing left to show (rebalance moved it before the shutdown)
+      return active.has(t) || msg.target ? page : page.catch((): LsoPageResponse => ({ entries: [], more: false }));
+    }),
   );
   const merged = mergePages(pages.map((p) => p.entries), pageSize);
   const more = pages.some((p) => p.more) || merged.cut;

@@ -17,7 +17,7 @@ export function notifyDone(core: NodeCore, peers: readonly Snode[], xid: string)
 }
 
 /** Resolves true once every peer is done, false after `waitMs`; throws if `signal` aborts. */
-export async function waitPeers(core: NodeCore, st: CopyState, peers: readonly Snode[], signal: AbortSignal, waitMs: number, what: string): Promise<boolean> {
+export async function waitPeers(core: NodeCore, st: CopyState, peers: readonly Snode[], signal: AbortSignal, waitMs: number, what?: string): Promise<boolean> {
   const { timers } = core.env;
   const all = () => peers.every((p) => st.peersDone.has(p.daemon_id));
   if (all()) return true;
@@ -30,7 +30,7 @@ export async function waitPeers(core: NodeCore, st: CopyState, peers: readonly S
     };
     const onAbort = () => finish(false);
     const timer = timers.setTimeout(() => {
-      core.env.log.warn({ missing: peers.filter((p) => !st.peersDone.has(p.daemon_id)).map((p) => p.daemon_id) }, `${what}: peers did not finish in time`);
+      if (what) core.env.log.warn({ missing: peers.filter((p) => !st.peersDone.has(p.daemon_id)).map((p) => p.daemon_id) }, `${what}: peers did not finish in time`);
       finish(false);
     }, waitMs);
     signal.addEventListener('abort', onAbort);

@@ -19,6 +19,9 @@ import { Shipper } from '../copy/shipper.ts';
 import { Window } from '../copy/window.ts';
 import { notifyDone, waitPeers } from '../copy/peers.ts';
 import type { RebState } from './state.ts';
+import { XactMsg } from '../../../protocol/intra.ts';
+import type { Snap } from '../../../protocol/xact.ts';
+import type { CopyState } from '../copy/state.ts';
 
 /** Unacknowledged transfer messages per target (flow control, as copy-bck). */
 export const REB_WINDOW_CHUNKS = 16;
@@ -30,6 +33,10 @@ export const REB_RETRY_MS_MIN = 500;
 export const REB_RETRY_MS_MAX = 8_000;
 /** How long a target that is done waits for its peers (a peer that died never says it is done). */
 export const REB_PEERS_WAIT_MS = 60_000;
+/** While waiting, peers that have not said they are done are asked this often (a peer that finished
+ * before this target started, or whose `done` was lost with a connection, never says it again). */
+export const REB_PEERS_POLL_MS = 2_000;
+export const REB_QUERY_TIMEOUT_MS = 5_000;
 /** Publish counters every this many objects. */
 export const REB_REPORT_EVERY_OBJS = 64;
 export const REB_ERRORS_SHOWN_MAX = 4;
@@ -157,7 +164,7 @@ export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
     } finally {
       notifyDone(core, peers, id);
     }
-    const allDone = await waitPeers(core, st, peers, signal, REB_PEERS_WAIT_MS, 'rebalance');
+    const allDone = await waitRebPeers(core, st, peers, signal, id);
     await pass(reb.takeReceived());
     st.report = undefined;
     states.drop(id);
@@ -171,4 +178,27 @@ export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
     }
     return { counters: { ...c }, err };
   };
+}
+
+async function waitRebPeers(core: NodeCore, st: CopyState, peers: readonly Snode[], signal: AbortSignal, id: string): Promise<boolean> {
+  const deadline = core.env.clock.monotonicMs() + REB_PEERS_WAIT_MS;
+  for (;;) {
+    const pending = peers.filter((p) => !st.peersDone.has(p.daemon_id));
+    if (pending.length === 0) return true;
+    if (core.env.clock.monotonicMs() >= deadline) {
+      core.env.log.warn({ id, missing: pending.map((p) => p.daemon_id) }, 'rebalance: peers did not finish in time');
+      return false;
+    }
+    if (await waitPeers(core, st, pending, signal, REB_PEERS_POLL_MS)) return true;
+    await Promise.all(
+      pending.map(async (p) => {
+        try {
+          const snaps = await core.ctrl.request<Snap[]>(p.intra_control_net.direct_url, XactMsg.query, { id }, { timeoutMs: REB_QUERY_TIMEOUT_MS });
+          if (snaps.some((s) => s.state === 'finished')) st.peersDone.add(p.daemon_id);
+        } catch {
+          /* unreachable now: ask again at the next poll */
+        }
+      }),
+    );
+  }
 }

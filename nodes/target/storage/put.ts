@@ -81,6 +81,13 @@ async function putWith(
       // before any await, so a mountpath being detached waits for this commit before it leaves.
       const dst = hrwMountpath(ctx, uname);
       const prev = locateAll(ctx, uname);
+      if (opts.keep) {
+        // Rebalance / get-from-neighbor: what is here wins a tie; a later delete wins too.
+        const newer = prev.find((p) => p.meta.mtimeMs >= opts.keep!.mtimeMs);
+        if (newer) return newer.meta;
+        const tomb = ctx.tombstones.get(uname);
+        if (tomb !== undefined && tomb >= opts.keep.mtimeMs) return keptMeta(received, opts.keep, opts.customMd);
+      }
       return withPinned([dst, ...prev.map((p) => p.mountpath)], async () => {
         if (dst !== mp) {
           const moved = workPath(dst.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
@@ -90,15 +97,17 @@ async function putWith(
         await renameIntoPlace(ctx, workNow, objPath(dst.path, bck, objName), objName);
         renamed = true;
         const prevOnMp = prev.find((p) => p.mountpath === dst) ?? prev[0];
-        const meta: ObjMeta = {
-          size: received.size,
-          cksumType: received.cksumType,
-          cksumValue: received.cksumValue,
-          version: nextVersion(prevOnMp?.meta.version, opts.versioning),
-          atimeNs: ctx.env.clock.realtimeNs().toString(),
-          mtimeMs: ctx.env.clock.realtimeMs(),
-          customMd: { ...(opts.customMd ?? {}) },
-        };
+        const meta: ObjMeta = opts.keep
+          ? keptMeta(received, opts.keep, opts.customMd)
+          : {
+              size: received.size,
+              cksumType: received.cksumType,
+              cksumValue: received.cksumValue,
+              version: nextVersion(prevOnMp?.meta.version, opts.versioning),
+              atimeNs: ctx.env.clock.realtimeNs().toString(),
+              mtimeMs: ctx.env.clock.realtimeMs(),
+              customMd: { ...(opts.customMd ?? {}) },
+            };
         try {
           await dst.index.put(uname, encodeLom(meta));
           if (opts.writePolicy === 'immediate') await dst.index.flush();
@@ -124,6 +133,10 @@ async function putWith(
       if (workNow !== work) await ctx.env.disk.unlink(work).catch(() => {});
     }
   }
+}
+
+function keptMeta(received: Received, keep: KeepMeta, customMd: Record<string, string> | undefined): ObjMeta {
+  return { ...received, version: keep.version, atimeNs: keep.atimeNs, mtimeMs: keep.mtimeMs, customMd: { ...(customMd ?? {}) } };
 }
 
 function throwIfClash(ctx: StorageCtx, bck: BckRef, objName: string): void {

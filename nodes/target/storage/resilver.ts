@@ -109,8 +109,9 @@ async function walk(ctx: StorageCtx, mp: Mountpath, signal: AbortSignal, p: Resi
 
 /**
  * Moves one object to its HRW mountpath; returns its size, or undefined when nothing moved (already
- * in place, or deleted meanwhile). Copies left on other mountpaths besides one on the HRW
- * mountpath are stale (a PUT removes them; a crash in between may not have): they are dropped.
+ * in place, or deleted meanwhile). Several copies are not expected (a PUT removes the others; a
+ * crash in between, or a mountpath attached again with old data, may leave some): the newest one
+ * wins and the others are dropped.
  */
 export async function resilverObj(ctx: StorageCtx, uname: string): Promise<number | undefined> {
   return ctx.locks.run(uname, async () => {
@@ -119,12 +120,12 @@ export async function resilverObj(ctx: StorageCtx, uname: string): Promise<numbe
     const dst = hrwMountpath(ctx, uname);
     const { bck, objName } = parseUname(uname);
     return withPinned([dst, ...all.map((l) => l.mountpath)], async () => {
-      if (all.some((l) => l.mountpath === dst)) {
-        await dropCopies(ctx, all.filter((l) => l.mountpath !== dst), bck, objName, uname);
+      const src = all.reduce((a, b) => (newer(b, a) ? b : a));
+      const others = all.filter((l) => l !== src && l.mountpath !== dst);
+      if (src.mountpath === dst) {
+        await dropCopies(ctx, others, bck, objName, uname);
         return undefined;
       }
-      // Several stale copies (not expected): the newest one moves.
-      const src = all.reduce((a, b) => (b.meta.mtimeMs > a.meta.mtimeMs ? b : a));
       const meta = withAtime(ctx, uname, src.meta);
       const work = workPath(dst.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
       let renamed = false;
@@ -138,14 +139,22 @@ export async function resilverObj(ctx: StorageCtx, uname: string): Promise<numbe
       try {
         await dst.index.put(uname, encodeLom(meta));
       } catch (err) {
+        // The file on dst may have replaced an older copy's: drop that entry rather than pair it with these bytes.
+        await dst.index.remove(uname).catch(() => {});
         await ctx.env.disk.unlink(objPath(dst.path, bck, objName)).catch(() => {});
         throw err;
       }
       ctx.atimes.drop(uname);
-      await dropCopies(ctx, all, bck, objName, uname);
+      await dropCopies(ctx, [src, ...others], bck, objName, uname);
       return meta.size;
     });
   });
+}
+
+/** The later write: mtime, then version (the same mtime on two copies is one write copied). */
+function newer(a: Located, b: Located): boolean {
+  if (a.meta.mtimeMs !== b.meta.mtimeMs) return a.meta.mtimeMs > b.meta.mtimeMs;
+  return Number(a.meta.version) > Number(b.meta.version);
 }
 
 /** Index entry first, then the file (as delete): readers never find an entry without its file. */

@@ -210,3 +210,27 @@ test('an aborted resilver loses nothing; a PUT racing a detach lands on an avail
 test('parseUname splits an index key into bucket and object name', () => {
   assert.deepEqual(parseUname(objUname(BCK, 'a/b/c.txt')), { bck: { provider: 'ais', name: 'b1' }, objName: 'a/b/c.txt' });
 });
+
+test('a mountpath attached again with old copies: resilver keeps the newest copy', async () => {
+  const fx = await open(3);
+  try {
+    const list = names(60);
+    for (const n of list) await fx.storage.putBytes(BCK, n, Buffer.from(`old ${n}`), PUT_DEFAULTS);
+    const c = fx.mps[2]!;
+    const mp = await fx.storage.mpaths.beginDD(c, 'detach');
+    assert.ok(typeof mp === 'object');
+    await fx.storage.mpaths.finishDD(mp); // no resilver: its objects stay on its disk, unserved
+    await new Promise((r) => setTimeout(r, 5)); // later mtimes
+    for (const n of list) await fx.storage.putBytes(BCK, n, Buffer.from(`new ${n}`), PUT_DEFAULTS);
+    assert.equal(await fx.storage.mpaths.attach(c), true);
+    const p = await fx.storage.resilver(neverAborted, () => {});
+    assert.equal(p.errs, 0, p.firstErr);
+    for (const n of list) {
+      assert.equal((await readGot(await fx.storage.get(BCK, n))).toString(), `new ${n}`);
+      const files = (await Promise.all(fx.mps.map((m) => exists(objPath(m, BCK, n))))).filter(Boolean).length;
+      assert.equal(files, 1, `one copy of ${n}`);
+    }
+  } finally {
+    await fx.cleanup();
+  }
+});
