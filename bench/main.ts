@@ -13,6 +13,7 @@ import { fillBucket, LIST_PASSES, listAll, readdirBaseline, type ListPass } from
 import { runLoad, type LoadResult } from './load.ts';
 import { poolBench } from './pool.ts';
 import { copyBench, copyTable } from './copy.ts';
+import { rebalanceBench } from './rebalance.ts';
 import { createBucket, preloadObjects } from './preload.ts';
 import { listTable, loadRatios, loadTable, rssTable } from './report.ts';
 import { RSS_BUDGET_MIB, runRss, type RssRun } from './rss.ts';
@@ -146,6 +147,7 @@ async function main(): Promise<number> {
     throw err;
   }
   if (args.op === 'pool') return poolBench(args); // no cluster: CPU work on one box
+  if (args.op === 'rebalance') return rebalanceBench(args); // its own clusters: it adds and removes targets
   const cleanup = new Cleanup();
   cleanup.installSignalHandlers();
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'shoal-bench-'));

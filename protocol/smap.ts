@@ -36,6 +36,14 @@ export function smapVersion(smap: Smap): number {
   return Number(smap.version);
 }
 
+/**
+ * Targets that take part in a rebalance: every target but those in maintenance whose data a
+ * rebalance already moved away (MaintPostReb; they may be shut down and must not be waited for).
+ */
+export function rebTargets(smap: Smap): Snode[] {
+  return Object.values(smap.tmap).filter((t) => (t.flags & SnodeFlag.maintPostReb) === 0);
+}
+
 /** Targets eligible for HRW placement: not in maintenance, not being decommissioned. */
 export function activeTargets(smap: Smap): Snode[] {
   return Object.values(smap.tmap).filter((t) => (t.flags & (SnodeFlag.maint | SnodeFlag.decomm)) === 0);

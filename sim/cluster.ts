@@ -219,7 +219,6 @@ export class SimCluster {
       if (ok) break;
       if (this.world.sched.peekMs() !== undefined) throw new SimStuckError(`seed ${this.seed}: operation not done in ${virtualMsMax} virtual ms`);
       // Idle scheduler: only real async work (none expected after warmUp) can settle it.
-      if (process.env.SIM_DEBUG_IDLE) console.error("IDLE WAIT", new Error().stack?.split("\n").slice(2,4).join(" "));
       let timer: NodeJS.Timeout | undefined;
       const stuck = new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), SIM_IDLE_WAIT_REAL_MS_MAX)));
       const r = await Promise.race([watched.then(() => 'ok' as const, () => 'ok' as const), stuck]);

@@ -9,6 +9,7 @@
 // read 404 and it may be listed or not, even at quiescence; a 200 must still return a possible state.
 import { cksumBuffer, isCksumType } from '../runtime/cksum/cksum.ts';
 import { compareUtf8 } from './env/disk.ts';
+import { payloadBytes } from './env/random.ts';
 import type { SimCluster } from './cluster.ts';
 import type { SimResult } from './client.ts';
 import type { InvariantChecker } from './invariants.ts';
@@ -98,7 +99,7 @@ export class Workload {
           if (used.has(name)) continue;
           used.add(name);
           const r = rnd.float();
-          if (r < 0.45) ops.push({ kind: 'put', name, bytes: rnd.bytes(rnd.int(WORKLOAD_OBJECT_BYTES_MAX + 1)) });
+          if (r < 0.45) ops.push({ kind: 'put', name, bytes: payloadBytes(rnd, rnd.int(WORKLOAD_OBJECT_BYTES_MAX + 1)) });
           else if (r < 0.8) ops.push({ kind: 'get', name });
           else ops.push({ kind: 'delete', name });
         }

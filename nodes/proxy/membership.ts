@@ -125,15 +125,23 @@ export class Membership {
     return n;
   }
 
-  /** A rebalance ended: if it is the latest and clean, nodes waiting for it take their last step. */
+  /**
+   * A rebalance ended: if it is the latest and clean, targets in maintenance hold nothing any more
+   * (MaintPostReb: later rebalances do not wait for them), and nodes waiting for it take their last step.
+   */
   onRebalanceEnd(agg: XactAggregate): void {
     if (agg.kind !== 'rebalance' || agg.id !== rebId(this.#core.owner.version('rmd'))) return;
-    if (agg.abortErr || agg.err || this.#finals.size === 0) return;
+    if (agg.abortErr || agg.err) return;
     void this.#primary
       .exclusive(async () => {
-        const smap = this.#core.owner.smap!;
+        if (agg.id !== rebId(this.#core.owner.version('rmd'))) return; // a newer one started meanwhile
+        let smap = this.#core.owner.smap!;
+        for (const t of Object.values(smap.tmap)) {
+          if ((t.flags & SnodeFlag.maint) !== 0 && (t.flags & SnodeFlag.maintPostReb) === 0) smap = smapWithNode(smap, { ...t, flags: t.flags | SnodeFlag.maintPostReb });
+        }
+        if (smap !== this.#core.owner.smap) await this.#primary.commitSmapLocked(smap);
         const ready = [...this.#finals.keys()].map((id) => smap.pmap[id] ?? smap.tmap[id]).filter((n): n is Snode => n !== undefined);
-        await this.#finish(ready);
+        if (ready.length > 0) await this.#finish(ready);
       })
       .catch((e: Error) => this.#core.env.log.error({ err: e.message }, 'membership: last step failed'));
   }

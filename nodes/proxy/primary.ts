@@ -5,7 +5,7 @@ import type { TimerHandle } from '../../runtime/env/types.ts';
 import type { BMD } from '../../protocol/bmd.ts';
 import type { ClusterConfig } from '../../protocol/config.ts';
 import { defaultClusterConfig } from '../../protocol/config.ts';
-import { activeTargets, SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
+import { activeTargets, rebTargets, SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
 import { rebId, type Rmd } from '../../protocol/reb.ts';
 import { Msg, type JoinRequest, type JoinResponse, type MetasyncBody, type MetaVersions } from '../../protocol/intra.ts';
 import { parseFeatures } from '../../protocol/feat.ts';
@@ -101,7 +101,7 @@ export class Primary {
     const empty = owner.bmd === undefined || bmdBuckets(owner.bmd).length === 0;
     if (!opts.skipReb && !empty && (moved || opts.forceReb) && activeTargets(next).length > 0) {
       const v = owner.version('rmd') + 1;
-      rmd = { version: String(v), smap_version: Number(next.version), target_ids: Object.keys(next.tmap).sort() };
+      rmd = { version: String(v), smap_version: Number(next.version), target_ids: rebTargets(next).map((t) => t.daemon_id).sort() };
       await owner.apply('rmd', rmd);
       this.onRebalance?.(rebId(v), rmd.target_ids);
       this.#core.env.log.info({ reb: rebId(v), smap: next.version }, 'rebalance triggered');

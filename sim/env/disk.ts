@@ -26,7 +26,11 @@ interface SimFile {
   durable: Uint8Array | undefined;
 }
 
+/** Already normal: absolute, no empty, `.` or `..` segment, no trailing slash (the common case, a hot spot). */
+const NORMAL_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
 function normalize(path: string): string {
+  if (NORMAL_PATH.test(path)) return path;
   const parts: string[] = [];
   for (const p of path.split('/')) {
     if (p === '' || p === '.') continue;

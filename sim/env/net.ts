@@ -58,16 +58,23 @@ function addrKey(host: string, port: number): string {
 }
 
 /** `http://host:port/path?q` → address key and request target. */
+const SIMPLE_URL = /^(https?|wss?):\/\/([a-z0-9.-]+)(?::(\d+))?(?=[/?]|$)/;
+
 function parseUrl(url: string): { key: string; target: string } {
-  const u = new URL(url);
-  const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : 80;
+  // fast path for the plain `http://host:port/...` every node uses (new URL() is a hot spot)
+  const m = SIMPLE_URL.exec(url);
+  const u = m ? undefined : new URL(url);
+  const scheme = m ? `${m[1]}:` : u!.protocol;
+  const hostname = m ? m[2]! : u!.hostname;
+  const portText = m ? (m[3] ?? '') : u!.port;
+  const port = portText !== '' ? Number(portText) : scheme === 'https:' || scheme === 'wss:' ? 443 : 80;
   const schemeEnd = url.indexOf('://');
   const pathStart = url.indexOf('/', schemeEnd + 3);
   const qStart = url.indexOf('?', schemeEnd + 3);
   let target = '/';
   if (pathStart >= 0 && (qStart < 0 || pathStart < qStart)) target = url.slice(pathStart);
   else if (qStart >= 0) target = '/' + url.slice(qStart);
-  return { key: addrKey(u.hostname, port), target };
+  return { key: addrKey(hostname, port), target };
 }
 
 function toReadable(body: Uint8Array | string | Readable | undefined): Readable {

@@ -85,6 +85,30 @@ export class SimRandom implements Random {
   }
 }
 
+/**
+ * Filler bytes (object payloads): one draw from `r` seeds a xorshift32 that fills `n` bytes, several
+ * times cheaper than `bytes(n)` for kilobytes of data no test inspects for randomness quality.
+ */
+export function payloadBytes(r: SimRandom, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  let x = r.next32() | 1; // xorshift32 needs a non-zero state
+  const full = n - (n % 4);
+  for (let i = 0; i < full; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    view.setUint32(i, x >>> 0, true);
+  }
+  for (let j = full; j < n; j++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[j] = x & 0xff;
+  }
+  return out;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

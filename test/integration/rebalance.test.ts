@@ -177,7 +177,7 @@ test('rebalance under load: add, decommission, kill -9 mid-rebalance + restart, 
   const live = Object.values(smap.tmap);
   assert.equal(live.length, 4, `4 targets at the end: ${Object.keys(smap.tmap).join(', ')}`);
   for (const tn of live) assert.equal(tn.flags & 12, 0, `${tn.daemon_id} is active`);
-  const liveUrls = live.map((x) => x.public_net.direct_url);
+  const liveUrls = live.map((x) => new URL(x.public_net.direct_url).origin);
   const present = new Set<string>();
   const problems: string[] = [];
   const all = exp.allNames();

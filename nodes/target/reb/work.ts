@@ -8,7 +8,7 @@
 // rebalance here (no more get-from-neighbor, tombstones dropped).
 import { bckUname, bmdBuckets } from '../../../protocol/bmd.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
-import type { Snode } from '../../../protocol/smap.ts';
+import { rebTargets, type Snode } from '../../../protocol/smap.ts';
 import type { JobWork } from '../../../actors/xact/machine.ts';
 import { scanBucket } from '../../../actors/xact/store.ts';
 import { targetCandidates } from '../../cluster/smap.ts';
@@ -70,7 +70,7 @@ export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
       }
     };
     const smap0 = core.owner.smap;
-    const peers: Snode[] = smap0 ? Object.values(smap0.tmap).filter((t) => t.daemon_id !== core.id) : [];
+    const peers: Snode[] = smap0 ? rebTargets(smap0).filter((t) => t.daemon_id !== core.id) : [];
     const failed = new Map<string, Item & { err: string }>();
     const deletes = new Set<Promise<void>>();
     const sync = core.feature('Fsync-PUT');
