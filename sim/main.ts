@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   console.log(`  cluster      ${opts.proxies} proxies, ${opts.targets} targets x ${opts.mountpaths} mountpaths`);
   const f = r.faults;
   console.log(`  faults       ${opts.faults}${f ? ` (${f.connDrops} connection drops, ${f.isolations} isolations, ${f.crashes} crashes of which ${f.primaryCrashes} of the primary, ${f.diskErrors} disk errors, ${f.metaErrors} metadata write errors, ${f.indexErrors} index write errors, ${f.diskSlow} slow disk ops)` : ''}`);
-  if (r.lost) console.log(`  lost         mountpath ${r.lost.mountpath} of ${r.lost.target} at ${r.lost.atMs.toFixed(3)} ms (${f?.lostErrors ?? 0} failed ops); checks relaxed for ${r.lost.names.length} name(s) placed on it: ${r.lost.names.join(', ')}`);
+  if (r.lost) console.log(`  lost         mountpath ${r.lost.mountpath} of ${r.lost.target} at ${r.lost.atMs.toFixed(3)} ms (${f?.lostErrors ?? 0} failed ops); checks relaxed for ${r.lost.names.length} name(s) placed on it: ${r.lost.names.join(', ')}; ${r.lost.sameTargetNames} name(s) on its other mountpaths checked as usual; ${r.lost.lostReadable} lost name(s) still readable`);
   if (r.stats) console.log(`  workload     ${r.stats.puts} PUT (${r.stats.bytesPut} B), ${r.stats.gets} GET, ${r.stats.deletes} DELETE, ${r.stats.lists} list, ${r.stats.failed} failed`);
   if (r.jobs) console.log(`  jobs         ${r.jobs.started} copy-bck started (${r.jobs.startFailed} start failed), ${r.jobs.ended} ended (${r.jobs.endedErr} aborted/err), ${r.jobs.verified} verified, ${r.jobs.unverifiable} unverifiable`);
   if (r.membershipChanged) console.log('  note         a node left the Smap during the run: placement checks were relaxed (no rebalance yet)');

@@ -37,6 +37,10 @@ export interface SimLostSummary {
   mountpath: string;
   atMs: number;
   names: string[];
+  /** Names of the workload on the same target's other mountpaths (checked as usual: still served). */
+  sameTargetNames: number;
+  /** Lost names that still read back at quiescence (0: the relaxation was exact). */
+  lostReadable: number;
 }
 
 export interface SimRunResult {
@@ -127,10 +131,19 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     faults: driver?.stats,
     jobs: jobs?.stats,
     membershipChanged: inv?.membershipChanged ?? false,
-    lost: inv?.lost && w ? { ...inv.lost, names: w.lostNames() } : undefined,
+    lost: inv?.lost && w ? lostSummary(inv, w) : undefined,
     invariantSamples: inv?.samples ?? 0,
     logTail: c?.world.logs.ring.slice(-50) ?? [],
   };
+}
+
+function lostSummary(inv: InvariantChecker, w: Workload): SimLostSummary {
+  const l = inv.lost!;
+  const sameTarget = [...w.model.keys()].filter((n) => {
+    const p = inv.placement!.locate(SIM_BUCKET, n);
+    return p.target === l.target && p.mountpath !== l.mountpath;
+  });
+  return { ...l, names: w.lostNames(), sameTargetNames: sameTarget.length, lostReadable: w.lostReadable };
 }
 
 export function cpuMsSince(start: NodeJS.CpuUsage): number {

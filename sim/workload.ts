@@ -68,6 +68,11 @@ export class Workload {
    * fails after RenameFinalize). Set when the fault plan injects index write errors.
    */
   failedPutMayDelete = false;
+  /**
+   * Names placed on the lost mountpath that still read back at quiescence: 0 unless the sim's
+   * placement disagrees with the nodes' (or a mountpath disable re-placed them).
+   */
+  lostReadable = 0;
 
   constructor(readonly c: SimCluster, readonly inv: InvariantChecker, readonly bucket: string) {}
 
@@ -162,6 +167,7 @@ export class Workload {
       const r = await this.c.drive(this.#runOp({ kind: 'get', name }), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
       this.#check({ kind: 'get', name }, r, false);
       if (r.status === 200) await this.#checkCksum(name, r);
+      if (r.status === 200 && this.#lost(name)) this.lostReadable++;
     }
     await this.#settleSuspects();
     await this.list(false, true);

@@ -8,6 +8,8 @@ import { Msg, type JoinRequest, type JoinResponse, type KeepaliveBody, type Meta
 import { ErrNotReady } from '../../protocol/errors.ts';
 import { MetaOwner } from '../cluster/meta-owner.ts';
 import type { Hrw } from '../cluster/hrw.ts';
+import { targetCandidates } from '../cluster/smap.ts';
+import { bckUname } from '../../protocol/bmd.ts';
 import type { NodeConfig } from '../config.ts';
 import { KEEPALIVE_FACTOR_DEFAULT, KEEPALIVE_INTERVAL_MS_DEFAULT } from '../config.ts';
 import { featureIsSet, type FeatureName } from '../../protocol/feat.ts';
@@ -81,6 +83,12 @@ export class NodeCore {
   inSmap(): boolean {
     const smap = this.owner.smap;
     return smap !== undefined && (smap.pmap[this.id] !== undefined || smap.tmap[this.id] !== undefined);
+  }
+
+  /** The object's HRW owner among the active targets of the current Smap (undefined: no targets). */
+  ownerOf(bck: { provider: string; name: string }, objName: string): Snode | undefined {
+    const smap = this.owner.smap;
+    return smap && this.hrw.select(targetCandidates(smap), bckUname(bck.provider, bck.name) + objName)?.node;
   }
 
   feature(name: FeatureName): boolean {

@@ -18,8 +18,6 @@ import type { JobRegistry } from '../../actors/xact/registry.ts';
 import { deleteObject, getObject, headObject, objectMethod, patchObject, putObject, type ObjectCtx } from './objects.ts';
 import { TargetResilver } from './resilver.ts';
 import { Gfn } from './reb/gfn.ts';
-import { targetCandidates } from '../cluster/smap.ts';
-import { bckUname } from '../../protocol/bmd.ts';
 import { forwardIfMisplaced } from './reb/forward.ts';
 import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
 import { ErrObjNotFound } from '../../protocol/errors.ts';
@@ -90,9 +88,7 @@ export class TargetNode {
   async #fromNeighbor(ctx: ObjectCtx): Promise<void> {
     if (!this.xacts.reb.active || this.storage.head(ctx.bck, ctx.objName) !== undefined) return;
     // Only the HRW owner asks: a non-owner serves what it has (and must not pull objects back).
-    const smap = this.core.owner.smap;
-    const owner = smap && this.core.hrw.select(targetCandidates(smap), bckUname(ctx.bck.provider, ctx.bck.name) + ctx.objName)?.node;
-    if (owner?.daemon_id === this.core.id) await this.gfn.fetch(ctx.bck, ctx.objName);
+    if (this.core.ownerOf(ctx.bck, ctx.objName)?.daemon_id === this.core.id) await this.gfn.fetch(ctx.bck, ctx.objName);
   }
 
   /** Ready once joined and while in the cluster map (a target dropped from it re-joins first). */

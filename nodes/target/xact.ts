@@ -5,7 +5,6 @@ import {
   XactMsg, type BckRefWire, type XactAbortBody, type XactAbortResponse, type XactDoneBody, type XactQueryBody, type XactStartBody,
 } from '../../protocol/intra.ts';
 import { jobKindOf, type Snap } from '../../protocol/xact.ts';
-import { bckUname } from '../../protocol/bmd.ts';
 import type { JobRegistry } from '../../actors/xact/registry.ts';
 import type { JobWork } from '../../actors/xact/machine.ts';
 import type { JobStore } from '../../actors/xact/store.ts';
@@ -13,7 +12,6 @@ import { summaryWork } from '../../actors/summary-bck/work.ts';
 import { listRangeWork, type ListRange } from '../../actors/listrange/work.ts';
 import { testFailWork } from '../../actors/test-fail/work.ts';
 import { testSleepWork } from '../../actors/test-sleep/work.ts';
-import { targetCandidates } from '../cluster/smap.ts';
 import type { NodeCore } from '../common/node-core.ts';
 import type { Storage } from './storage/storage.ts';
 import { CopyStates } from './copy/state.ts';
@@ -102,8 +100,7 @@ export class TargetXacts {
         const bck = this.#bck(b);
         const self = this.#core.id;
         const owns = (objName: string) => {
-          const smap = this.#core.owner.smap;
-          return smap !== undefined && this.#core.hrw.select(targetCandidates(smap), bckUname(bck.provider, bck.name) + objName)?.node.daemon_id === self;
+          return this.#core.ownerOf(bck, objName)?.daemon_id === self;
         };
         // Deletes follow the PUT durability policy: under Fsync-PUT the removal is flushed (a power
         // loss must not bring a deleted name back).

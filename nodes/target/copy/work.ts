@@ -3,13 +3,11 @@
 // intra-data endpoint (small objects batched per owner in `copy.objs`, big ones in numbered chunks;
 // at most COPY_WINDOW_CHUNKS messages unacknowledged per job). Done when the walk is over, every send acknowledged,
 // and every peer said it is done sending (so in-objs is complete), bounded by COPY_PEERS_WAIT_MS.
-import { bckUname } from '../../../protocol/bmd.ts';
 import type { CopyJobValue } from '../../../protocol/copy.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
 import { activeTargets, type Snode } from '../../../protocol/smap.ts';
 import type { JobWork } from '../../../actors/xact/machine.ts';
 import { scanBucket } from '../../../actors/xact/store.ts';
-import { targetCandidates } from '../../cluster/smap.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { GetResult, Storage } from '../storage/storage.ts';
 import type { CopyStates } from './state.ts';
@@ -67,8 +65,7 @@ export function copyWork(deps: CopyDeps, xid: string, src: BckRefWire, v: CopyJo
 
     const copyOne = async (name: string): Promise<void> => {
       const dstName = v.prepend + name;
-      const cur = core.owner.smap;
-      const owner = cur && core.hrw.select(targetCandidates(cur), bckUname(v.bckTo.provider, v.bckTo.name) + dstName)?.node;
+      const owner = core.ownerOf(v.bckTo, dstName);
       if (owner === undefined) throw new Error('no targets');
       let got: GetResult;
       try {

@@ -2,10 +2,8 @@
 // lagged, or a new Smap arrived mid-PUT — is moved to the owner before it is acknowledged, with the
 // rebalance transfer (identity kept). A failed move removes the local copy and fails the PUT, so an
 // acknowledged object is always at its owner (or moved there by the rebalance that follows).
-import { bckUname } from '../../../protocol/bmd.ts';
 import { ErrPeerUnreachable } from '../../../protocol/errors.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
-import { targetCandidates } from '../../cluster/smap.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { Storage } from '../storage/storage.ts';
 import { Shipper } from '../copy/shipper.ts';
@@ -13,8 +11,7 @@ import { Shipper } from '../copy/shipper.ts';
 const FORWARD_WINDOW_CHUNKS = 8;
 
 export async function forwardIfMisplaced(core: NodeCore, storage: Storage, bck: BckRefWire, name: string): Promise<void> {
-  const smap = core.owner.smap;
-  const owner = smap && core.hrw.select(targetCandidates(smap), bckUname(bck.provider, bck.name) + name)?.node;
+  const owner = core.ownerOf(bck, name);
   if (owner === undefined || owner.daemon_id === core.id) return;
   const got = await storage.get(bck, name);
   const m = got.meta;

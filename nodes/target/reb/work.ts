@@ -6,12 +6,11 @@
 // peer we are done and wait until they are, so that what we received is complete; objects received
 // meanwhile are re-checked (their owner may have changed again). A clean finish everywhere ends the
 // rebalance here (no more get-from-neighbor, tombstones dropped).
-import { bckUname, bmdBuckets } from '../../../protocol/bmd.ts';
+import { bmdBuckets } from '../../../protocol/bmd.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
 import { rebTargets, type Snode } from '../../../protocol/smap.ts';
 import type { JobWork } from '../../../actors/xact/machine.ts';
 import { scanBucket } from '../../../actors/xact/store.ts';
-import { targetCandidates } from '../../cluster/smap.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { GetResult, Storage } from '../storage/storage.ts';
 import type { CopyStates } from '../copy/state.ts';
@@ -98,8 +97,7 @@ export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
     });
 
     const moveOne = async (it: Item): Promise<void> => {
-      const smap = core.owner.smap;
-      const owner = smap && core.hrw.select(targetCandidates(smap), bckUname(it.bck.provider, it.bck.name) + it.name)?.node;
+      const owner = core.ownerOf(it.bck, it.name);
       if (owner === undefined || owner.daemon_id === core.id) return;
       let got: GetResult;
       try {
