@@ -20,6 +20,8 @@ export interface SendOptions {
   expectContinue?: boolean;
   /** Keep the response body (control requests); otherwise it is drained and counted. */
   collect?: boolean;
+  /** Keep the body of an error reply (status ≥ 400) only: the AIS error JSON names the node and tcode. */
+  collectErrors?: boolean;
 }
 
 export interface SendResult {
@@ -101,9 +103,10 @@ export class HttpClient {
         }
         let bytes = 0;
         const chunks: Buffer[] = [];
+        const keep = opts.collect === true || (opts.collectErrors === true && status >= 400);
         res.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
-          if (opts.collect && bytes <= COLLECT_BYTES_MAX) chunks.push(chunk);
+          if (keep && bytes <= COLLECT_BYTES_MAX) chunks.push(chunk);
         });
         res.on('error', fail);
         res.on('aborted', () => fail(new Error(`${method} ${url.pathname}: response aborted`)));

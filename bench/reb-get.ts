@@ -14,6 +14,9 @@ export interface GetRun {
   ops: number;
   errors: number;
   errorSamples: string[];
+  /** performance.now() of the first and last failed GET (to place them against the trigger). */
+  errorFirstAt: number | undefined;
+  errorLastAt: number | undefined;
   elapsedMs: number;
   opsPerSec: number;
   p50Ms: number;
@@ -43,8 +46,12 @@ export async function getLoad(opts: {
     () => void (stopped = true),
     () => void (stopped = true),
   );
+  let errorFirstAt: number | undefined;
+  let errorLastAt: number | undefined;
   const noteError = (s: string): void => {
     errors++;
+    errorLastAt = performance.now();
+    errorFirstAt ??= errorLastAt;
     if (errorSamples.length < ERROR_SAMPLES_MAX) errorSamples.push(s);
   };
   const t0 = performance.now();
@@ -55,8 +62,8 @@ export async function getLoad(opts: {
       const url = opts.baseUrl + objectPath(opts.bucket, randomInt(opts.objects));
       const start = performance.now();
       try {
-        const r = await client.send('GET', url);
-        if (!isOk(r.status)) noteError(`GET ${url} → ${r.status}`);
+        const r = await client.send('GET', url, { collectErrors: true });
+        if (!isOk(r.status)) noteError(`GET ${url} → ${r.status} ${aisError(r.body)}`);
         else if (r.bytes !== opts.sizeBytes) noteError(`GET ${url}: ${r.bytes} bytes, expected ${opts.sizeBytes}`);
         else {
           ops++;
@@ -78,6 +85,8 @@ export async function getLoad(opts: {
     ops,
     errors,
     errorSamples,
+    errorFirstAt,
+    errorLastAt,
     elapsedMs,
     opsPerSec: ops / (elapsedMs / 1000),
     p50Ms: h.percentileUs(50) / 1000,
@@ -85,4 +94,16 @@ export async function getLoad(opts: {
     p99Ms: h.percentileUs(99) / 1000,
     maxMs: h.maxUs / 1000,
   };
+}
+
+/** `tcode at node: message` of an AIS error body, or its first bytes. */
+export function aisError(body: Buffer): string {
+  const text = body.toString('utf8');
+  try {
+    const e = JSON.parse(text) as { tcode?: string; node?: string; message?: string };
+    if (e.tcode !== undefined || e.node !== undefined) return `${e.tcode ?? '?'} at ${e.node ?? '?'}: ${e.message ?? ''}`;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200);
 }

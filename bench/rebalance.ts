@@ -32,6 +32,8 @@ const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
 export interface RebCase {
   label: string;
+  /** performance.now() of the trigger (join-by-admin or decommission request sent). */
+  triggerAt: number;
   objects: number;
   sizeBytes: number;
   rebId: string;
@@ -121,8 +123,9 @@ async function rebalanceOnce(
   // Counters of a decommissioned target vanish with it: keep the last ones seen while it runs.
   let last: RebTotals | undefined;
   let polls = 0;
+  let t0 = 0;
   try {
-    const t0 = performance.now();
+    t0 = performance.now();
     rebId = standby ? (await joinByAdmin(ctx.client, proxy, standby.publicUrl)).rebId : await decommission(ctx.client, proxy, targetsOf(cluster)[0]!.id);
     log(`${label}: ${trigger} → rebalance ${rebId}`);
     await waitRebalance(ctx.client, proxy, rebId, () => {
@@ -146,7 +149,7 @@ async function rebalanceOnce(
   // Bytes moved: what was sent; a departed sender's counters may be missing, receivers' are not.
   const movedBytes = Math.max(totals.outBytes, totals.inBytes);
   return {
-    reb: { label, objects: data.objects, sizeBytes: data.sizeBytes, rebId, trigger, elapsedMs, totals, mbPerSec: movedBytes / 1e6 / (elapsedMs / 1000), rss: peaks },
+    reb: { label, triggerAt: t0, objects: data.objects, sizeBytes: data.sizeBytes, rebId, trigger, elapsedMs, totals, mbPerSec: movedBytes / 1e6 / (elapsedMs / 1000), rss: peaks },
     get,
   };
 }
@@ -189,7 +192,12 @@ async function getPhase(ctx: Ctx, cluster: LocalCluster, label: string): Promise
     getLoad({ ...load, phase: 'rebalance', durationMs: GET_DURING_MS_MAX, stop }),
   );
   const during = r.get!;
-  for (const g of [idle, during]) if (g.errors > 0) ctx.notes.push(`GET ${g.phase}: ${g.errors} errors, e.g. ${g.errorSamples.join(' | ')}`);
+  for (const g of [idle, during]) {
+    if (g.errors === 0) continue;
+    const at = (t: number | undefined): string => (t === undefined ? '?' : `${Math.round(t - r.reb.triggerAt)} ms`);
+    const when = g === during ? ` (from ${at(g.errorFirstAt)} to ${at(g.errorLastAt)} after the trigger; rebalance took ${Math.round(r.reb.elapsedMs)} ms)` : '';
+    ctx.notes.push(`GET ${g.phase}: ${g.errors} errors${when}, e.g. ${g.errorSamples.join(' | ')}`);
+  }
   return { sizeBytes: reb.getSizeBytes, objects: args.objects, concurrency: args.concurrency, idle, during, reb: r.reb, p99Ratio: idle.p99Ms > 0 ? during.p99Ms / idle.p99Ms : 0 };
 }
 

@@ -126,6 +126,19 @@ export class SimCluster {
   }
 
   /**
+   * Starts one more target (the next free port, the cluster's mountpath count) that joins the running
+   * cluster, as a new machine would; returns its id. Its join is the nodes' business: callers wait
+   * for it (waitFormed) or check how the cluster handles it.
+   */
+  async addTarget(): Promise<string> {
+    const spec = nodeSpec(this.specs.length, 'target', this.opts);
+    if (this.specs.some((s) => s.id === spec.id)) throw new Error(`node ${spec.id} exists`);
+    this.specs.push(spec);
+    await this.startNode(spec.id);
+    return spec.id;
+  }
+
+  /**
    * Process crash of `id`: its timers are cancelled, its sockets reset, its handlers gone, and no
    * event reaches its memory any more. The disk is kept with everything written (a process crash
    * keeps the page cache). With `powerLoss` the disk keeps only what was synced/flushed.
@@ -155,7 +168,19 @@ export class SimCluster {
     this.#restarts.set(id, [...(this.#restarts.get(id) ?? []), this.nowMs]);
     const env = this.world.envFor(id, inc);
     this.envs.set(id, env);
-    const node = await startNode(env, spec.cfg, spec.role, id);
+    let node: RunningNode;
+    try {
+      node = await startNode(env, spec.cfg, spec.role, id);
+    } catch (e) {
+      // a start that fails is a process that exits: nothing of it keeps running; it is down again
+      if (this.world.net.alive(id, inc)) {
+        env.timers.kill();
+        this.world.net.crash(id);
+        this.envs.delete(id);
+        this.crashed.add(id);
+      }
+      throw e;
+    }
     if (this.world.net.alive(id, inc)) this.nodes.set(id, node);
   }
 
@@ -253,26 +278,28 @@ export class SimCluster {
 export function nodeSpecs(opts: SimClusterOptions): SimNodeSpec[] {
   const nP = opts.proxies ?? 1;
   const nT = opts.targets ?? 3;
+  const out: SimNodeSpec[] = [];
+  for (let i = 0; i < nP + nT; i++) out.push(nodeSpec(i, i < nP ? 'proxy' : 'target', opts));
+  return out;
+}
+
+/** The spec of the `i`-th node (its port is SIM_PORT_BASE + i; node 0 is the primary). */
+export function nodeSpec(i: number, role: DaemonType, opts: SimClusterOptions): SimNodeSpec {
   const nM = opts.mountpaths ?? 2;
   const primaryUrl = `http://${SIM_HOST}:${SIM_PORT_BASE}`;
-  const out: SimNodeSpec[] = [];
-  for (let i = 0; i < nP + nT; i++) {
-    const role: DaemonType = i < nP ? 'proxy' : 'target';
-    const port = SIM_PORT_BASE + i;
-    const id = `${role === 'proxy' ? 'p' : 't'}${port}`;
-    const dir = `/sim/${id}`;
-    const fspaths: Record<string, string> = {};
-    if (role === 'target') for (let m = 1; m <= nM; m++) fspaths[`${dir}/mp${m}`] = '';
-    const cfg: NodeConfig = {
-      daemon_id: id,
-      confdir: `${dir}/conf`,
-      host_net: { hostname: SIM_HOST, port, port_intra_control: port + SIM_PORT_CONTROL_OFFSET, port_intra_data: port + SIM_PORT_DATA_OFFSET },
-      ...(role === 'target' ? { fspaths } : {}),
-      proxy: { primary_url: primaryUrl },
-      ...(opts.features?.length ? { features: opts.features.join(',') } : {}),
-      keepalive: { interval_ms: SIM_KEEPALIVE_INTERVAL_MS, factor: SIM_KEEPALIVE_FACTOR },
-    };
-    out.push({ id, role, cfg });
-  }
-  return out;
+  const port = SIM_PORT_BASE + i;
+  const id = `${role === 'proxy' ? 'p' : 't'}${port}`;
+  const dir = `/sim/${id}`;
+  const fspaths: Record<string, string> = {};
+  if (role === 'target') for (let m = 1; m <= nM; m++) fspaths[`${dir}/mp${m}`] = '';
+  const cfg: NodeConfig = {
+    daemon_id: id,
+    confdir: `${dir}/conf`,
+    host_net: { hostname: SIM_HOST, port, port_intra_control: port + SIM_PORT_CONTROL_OFFSET, port_intra_data: port + SIM_PORT_DATA_OFFSET },
+    ...(role === 'target' ? { fspaths } : {}),
+    proxy: { primary_url: primaryUrl },
+    ...(opts.features?.length ? { features: opts.features.join(',') } : {}),
+    keepalive: { interval_ms: SIM_KEEPALIVE_INTERVAL_MS, factor: SIM_KEEPALIVE_FACTOR },
+  };
+  return { id, role, cfg };
 }

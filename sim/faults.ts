@@ -4,7 +4,7 @@
 // rebalance, a target that leaves the Smap would strand the objects PUT meanwhile on other targets,
 // which is not a bug (yet). A lost mountpath (rare, heavy; `--lost-mountpath` forces it) stays lost.
 import type { SimCluster } from './cluster.ts';
-import type { SimDiskOp } from './env/disk.ts';
+import { SimFsError, type SimDiskOp } from './env/disk.ts';
 import { SimRandom } from './env/random.ts';
 import type { SimEvent } from './env/scheduler.ts';
 import { SIM_CLIENT_NODE } from './env/net.ts';
@@ -17,6 +17,9 @@ export const FAULT_OUTAGE_MS_MAX = 1_500;
 export const FAULT_OUTAGE_MS_MIN = 100;
 /** Quiet time after an outage before the next one: missed keepalives of back-to-back outages add up. */
 export const FAULT_OUTAGE_GAP_MS_MIN = 4_000;
+/** A restart that fails on an injected disk error is retried after this long, at most this often. */
+export const FAULT_RESTART_RETRY_MS = 500;
+export const FAULT_RESTART_ATTEMPTS_MAX = 5;
 /** Heavy profile: probability that a run loses a mountpath. */
 export const FAULT_LOST_MOUNTPATH_P = 0.05;
 /** When the mountpath is lost: uniform in this virtual-ms window after the faults start. */
@@ -24,6 +27,9 @@ export const FAULT_LOST_MOUNTPATH_MS_MIN = 500;
 export const FAULT_LOST_MOUNTPATH_MS_MAX = 8_000;
 /** Forced (`--lost-mountpath`): early, so that short runs see it too. */
 export const FAULT_LOST_MOUNTPATH_FORCED_MS_MAX = 3_000;
+
+/** The numeric fields of a plan (what `--override` may set). */
+export const FAULT_RATE_NAMES: readonly string[] = ['latencyMsMin', 'latencyMsMax', 'latencyTailP', 'latencyTailMsMax', 'connDropMeanMs', 'outageMeanMs', 'crashP', 'primaryCrashP', 'diskEioP', 'diskEnospcP', 'diskSlowP', 'diskSlowMsMax', 'metaEioP', 'indexEioP', 'lostMountpathAtMs'];
 
 export interface FaultPlan {
   profile: FaultProfile;
@@ -130,6 +136,8 @@ export interface FaultStats {
   diskSlow: number;
   /** A lost mountpath's ops failed (EIO). */
   lostErrors: number;
+  /** Restarts that failed on an injected disk error (then retried). */
+  failedStarts: number;
 }
 
 /**
@@ -138,7 +146,7 @@ export interface FaultStats {
  */
 export class FaultDriver {
   readonly random: SimRandom;
-  readonly stats: FaultStats = { connDrops: 0, isolations: 0, crashes: 0, primaryCrashes: 0, diskErrors: 0, metaErrors: 0, indexErrors: 0, diskSlow: 0, lostErrors: 0 };
+  readonly stats: FaultStats = { connDrops: 0, isolations: 0, crashes: 0, primaryCrashes: 0, diskErrors: 0, metaErrors: 0, indexErrors: 0, diskSlow: 0, lostErrors: 0, failedStarts: 0 };
   /** The mountpath lost so far (target id, mountpath path); it stays lost after heal(). */
   lost: { target: string; mountpath: string } | undefined;
   /** Told when the mountpath is lost (the checker then relaxes exactly for its names). */
@@ -151,6 +159,8 @@ export class FaultDriver {
   #outEndMs = -Infinity;
   /** Restarts under way (startNode promises), settled by the driver's run loop. */
   readonly restarts = new Set<Promise<void>>();
+  /** Nodes whose failed restart is to be retried (heal must not start them a second time). */
+  readonly #retrying = new Set<string>();
   /** First error of a restart (a restart that fails is a finding). */
   restartError: Error | undefined;
 
@@ -188,7 +198,7 @@ export class FaultDriver {
     for (const s of this.c.specs) this.c.world.disk(s.id).faults = undefined;
     if (this.lost !== undefined) this.#diskFaults(this.lost.target, false); // a lost mountpath stays lost
     const out = this.#out;
-    if (out !== undefined && this.c.crashed.has(out)) this.#restart(out);
+    if (out !== undefined && this.c.crashed.has(out) && !this.#retrying.has(out)) this.#restart(out);
     this.#out = undefined;
     while (this.restarts.size > 0) await this.c.drive(Promise.all([...this.restarts]));
     if (this.restartError) throw this.restartError;
@@ -256,12 +266,33 @@ export class FaultDriver {
     }
   }
 
-  #restart(id: string): void {
+  /**
+   * Restarts a crashed node. A start that fails on an injected disk error (e.g. persisting its Smap)
+   * is retried after a pause, as a service manager restarts a daemon that exited; any other failure,
+   * or too many, is a finding (restartError).
+   */
+  #restart(id: string, attempt = 0): void {
     const p: Promise<void> = this.c.restart(id).then(
       () => void this.restarts.delete(p),
       (e: unknown) => {
         this.restarts.delete(p);
-        this.restartError ??= e instanceof Error ? e : new Error(String(e));
+        const err = e instanceof Error ? e : new Error(String(e));
+        if (err instanceof SimFsError && attempt < FAULT_RESTART_ATTEMPTS_MAX) {
+          this.stats.failedStarts++;
+          this.#log.warn({ node: id, attempt, err: err.message }, 'fault: restart failed on a disk error; retrying');
+          this.#retrying.add(id);
+          const retry = new Promise<void>((resolve) => {
+            this.c.world.sched.after(FAULT_RESTART_RETRY_MS, 'world', 'fault.restart', () => {
+              this.restarts.delete(retry);
+              this.#retrying.delete(id);
+              this.#restart(id, attempt + 1);
+              resolve();
+            });
+          });
+          this.restarts.add(retry);
+          return;
+        }
+        this.restartError ??= err;
       },
     );
     this.restarts.add(p);

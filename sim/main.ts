@@ -3,17 +3,29 @@
 // Runs one seed of the deterministic simulation and prints its trace hash and speed; on failure, the
 // seed and the one-line command that replays it exactly.
 import { parseArgs } from 'node:util';
-import { FAULT_PROFILES, type FaultProfile } from './faults.ts';
+import { FAULT_PROFILES, FAULT_RATE_NAMES, type FaultProfile } from './faults.ts';
 import { cpuMsSince, replayCommand, runSeed, type SimRunOptions } from './run.ts';
 import { failureLines, parseSeeds, runSweep, summaryHeader, summaryRow } from './sweep.ts';
 
-const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--lost-mountpath] [--no-io-time] [--verbose]';
+const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--lost-mountpath] [--no-io-time] [--override rate=value,...] [--verbose]';
 
 function intArg(v: string | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, not "${v}"`);
   return n;
+}
+
+/** `--override primaryCrashP=0.5,metaEioP=0.3`: numeric rates of the fault plan, replacing the drawn ones. */
+function parseOverrides(spec: string): NonNullable<SimRunOptions['faultOverrides']> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',')) {
+    const m = /^([A-Za-z]+)=([0-9.eE+-]+)$/.exec(part.trim());
+    if (!m || !Number.isFinite(Number(m[2]))) throw new Error(`bad --override "${part}" (want name=number)`);
+    if (!FAULT_RATE_NAMES.includes(m[1]!)) throw new Error(`--override: unknown rate "${m[1]}" (one of ${FAULT_RATE_NAMES.join(', ')})`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
@@ -26,6 +38,7 @@ async function main(): Promise<number> {
       'no-jobs': { type: 'boolean' },
       'lost-mountpath': { type: 'boolean' },
       'no-io-time': { type: 'boolean' },
+      override: { type: 'string' },
       steps: { type: 'string' },
       proxies: { type: 'string' },
       targets: { type: 'string' },
@@ -54,6 +67,7 @@ async function main(): Promise<number> {
   if (values['no-jobs']) opts.jobs = false;
   if (values['lost-mountpath']) opts.lostMountpath = true;
   if (values['no-io-time']) opts.ioTime = false;
+  if (values.override !== undefined) opts.faultOverrides = parseOverrides(values.override);
   if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');
   if (values.seeds !== undefined) {
     if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');

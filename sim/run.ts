@@ -6,7 +6,7 @@
 //    virtual-time bound, then every acknowledged PUT reads back, the listing is exact, no work file
 //    is left.
 import { SimCluster, type SimClusterOptions } from './cluster.ts';
-import { drawFaultPlan, FaultDriver, type FaultProfile, type FaultStats } from './faults.ts';
+import { drawFaultPlan, FaultDriver, type FaultPlan, type FaultProfile, type FaultStats } from './faults.ts';
 import { InvariantChecker, SimInvariantError } from './invariants.ts';
 import { JobTracker, type JobStats } from './jobs.ts';
 import { SimPlacement } from './placement.ts';
@@ -29,6 +29,8 @@ export interface SimRunOptions extends SimClusterOptions {
   jobs?: boolean;
   /** Force the lost-mountpath fault (else only heavy runs draw it, rarely). */
   lostMountpath?: boolean;
+  /** Replace rates of the drawn plan (tests that need a fault to happen, e.g. `primaryCrashP: 1`). */
+  faultOverrides?: Partial<Omit<FaultPlan, 'profile'>>;
 }
 
 /** What a lost mountpath took: the checker relaxed exactly for `names` (workload bucket). */
@@ -85,9 +87,9 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     w = new Workload(c, inv, SIM_BUCKET);
     if (opts.jobs ?? true) w.jobs = jobs = new JobTracker(c, inv, SIM_BUCKET);
     const faulty = profile !== 'none';
-    if (faulty || opts.lostMountpath) {
+    if (faulty || opts.lostMountpath || opts.faultOverrides) {
       c.client.timeoutMs = WORKLOAD_REQUEST_TIMEOUT_MS;
-      driver = new FaultDriver(c, drawFaultPlan(seed, profile, opts.powerLoss ?? false, opts.lostMountpath ?? false));
+      driver = new FaultDriver(c, { ...drawFaultPlan(seed, profile, opts.powerLoss ?? false, opts.lostMountpath ?? false), ...opts.faultOverrides });
       w.failedPutMayDelete = driver.plan.indexEioP > 0;
       const placement = await SimPlacement.create(c.specs);
       const checker = inv;
@@ -152,5 +154,5 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 export function replayCommand(seed: number, opts: SimRunOptions): string {
-  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}`;
+  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}${opts.faultOverrides ? ` --override ${Object.entries(opts.faultOverrides).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
 }

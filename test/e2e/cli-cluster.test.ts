@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../support/cluster-helpers.ts';
+import { http, waitFor } from '../support/cluster-helpers.ts';
 import { createBucket, putObj, startObjCluster, type ObjCluster } from '../support/obj-helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
@@ -62,6 +62,22 @@ function clusterRow(out: string, id: string): string[] | undefined {
   return line?.split(/\s+/);
 }
 
+/** For a failed wait: what the cluster says about its rebalances (IC status and per-target snapshots). */
+async function rebDiag(): Promise<string> {
+  const get = async (what: string): Promise<string> => {
+    const r = await http(`${c.proxyUrl}/v1/cluster?what=${what}`, { body: { kind: 'rebalance', show_active: false } });
+    return `${what}: ${r.status} ${r.text.slice(0, 4000)}`;
+  };
+  return `${await get('status_all')}\n${await get('qryxstats')}`;
+}
+
+/** `shoal job wait ARG`, with the cluster's view of its rebalances in the failure message. */
+async function waitReb(arg: string): Promise<string> {
+  const r = await shoal('job', 'wait', arg, '--timeout', WAIT);
+  if (r.code !== 0) assert.fail(`shoal job wait ${arg} failed (${r.code}): ${r.stderr}\n${await rebDiag()}`);
+  return r.stdout;
+}
+
 async function targetIds(): Promise<string[]> {
   const smap = (await (await fetch(`${c.proxyUrl}/v1/cluster?what=smap`)).json()) as { tmap: Record<string, unknown> };
   return Object.keys(smap.tmap).sort();
@@ -105,7 +121,7 @@ test('a target self-joins: show rebalance shows the rebalance, job wait rebalanc
   assert.ok(rows.length >= 2, shown);
   for (const r of rows) assert.match(r, /^g\d+\s+t\[\S+\]\s+\d+\s+\S+\s+\d+\s+\S+\s+\d\d:\d\d:\d\d\s+(-|\d\d:\d\d:\d\d)\s+(Running|Idle|Finished)$/);
 
-  assert.match(await ok('job', 'wait', 'rebalance', '--timeout', WAIT), /rebalance: no jobs running/);
+  assert.match(await waitReb('rebalance'), /rebalance: no jobs running/);
   const done = await ok('show', 'rebalance');
   assert.match(done, new RegExp(`\\nRebalance ${xid} completed\\.\\n$`));
   // the new target received its share: the migrated total is printed
@@ -123,7 +139,7 @@ test('join-by-admin: a standby target joins through the CLI; the rebalance id is
   const xid = startedReb(out);
   assert.ok(xid, `a rebalance id is printed: ${out}`);
   assert.ok((await targetIds()).includes(standby.id));
-  assert.match(await ok('job', 'wait', xid, '--timeout', WAIT), new RegExp(`\\[${xid}\\] finished`));
+  assert.match(await waitReb(xid), new RegExp(`\\[${xid}\\] finished`));
 });
 
 test('start-maintenance prints the rebalance id; show cluster says maintenance; stop-maintenance makes it active', async () => {
@@ -133,14 +149,14 @@ test('start-maintenance prints the rebalance id; show cluster says maintenance; 
   assert.ok(xid, `a rebalance id is printed: ${out}`);
   assert.match(out, new RegExp(`^t\\[${victim}\\] is now in maintenance mode$`, 'm'));
   assert.deepEqual(clusterRow(await ok('show', 'cluster'), victim!)?.slice(1, 3), ['target', 'maintenance']);
-  await ok('job', 'wait', xid, '--timeout', WAIT);
+  await waitReb(xid);
   assert.match(await ok('show', 'rebalance', xid), new RegExp(`Rebalance ${xid} completed\\.\\n$`));
 
   const back = await ok('cluster', 'add-remove-nodes', 'stop-maintenance', victim!);
   assert.match(back, new RegExp(`^t\\[${victim}\\] is now active$`, 'm'));
   assert.deepEqual(clusterRow(await ok('show', 'cluster'), victim!)?.slice(1, 3), ['target', 'online']);
   const xid2 = startedReb(back);
-  if (xid2 !== undefined) await ok('job', 'wait', xid2, '--timeout', WAIT);
+  if (xid2 !== undefined) await waitReb(xid2);
 });
 
 test('decommission: the target leaves the Smap after its data moved away', async () => {
@@ -150,9 +166,32 @@ test('decommission: the target leaves the Smap after its data moved away', async
   const xid = startedReb(out);
   assert.ok(xid, `a rebalance id is printed: ${out}`);
   assert.match(out, new RegExp(`^t\\[${victim}\\] is being decommissioned`, 'm'));
-  await ok('job', 'wait', xid, '--timeout', WAIT);
+  await waitReb(xid);
   await c.cluster.waitForSmap((s) => s.tmap[victim] === undefined && Object.keys(s.tmap).length === before.length - 1);
   assert.equal(clusterRow(await ok('show', 'cluster'), victim), undefined);
+});
+
+test('shutdown: the node stops and stays in the map in maintenance; restarted and activated, it serves again', async () => {
+  const [victim] = await targetIds();
+  const node = c.cluster.nodes.find((n) => n.id === victim)!;
+  const exited = new Promise<void>((resolve) => {
+    if (node.process.exitCode !== null || node.process.signalCode !== null) resolve();
+    else node.process.once('exit', () => resolve());
+  });
+  const out = await ok('cluster', 'add-remove-nodes', 'shutdown', `t[${victim}]`);
+  const xid = startedReb(out);
+  assert.ok(xid, `a rebalance id is printed: ${out}`);
+  assert.match(out, new RegExp(`^t\\[${victim}\\] is shutting down, please wait for cluster rebalancing to finish$`, 'm'));
+  await waitReb(xid);
+  await waitFor('the shut-down node to exit', async () => (node.process.exitCode !== null || node.process.signalCode !== null ? true : undefined), REB_APPEAR_TIMEOUT_MS);
+  await exited;
+  assert.deepEqual(clusterRow(await ok('show', 'cluster'), victim!)?.slice(1, 3), ['target', 'maintenance']);
+  await c.cluster.restart(victim!);
+  const back = await ok('cluster', 'add-remove-nodes', 'stop-maintenance', `t[${victim}]`);
+  assert.match(back, new RegExp(`^t\\[${victim}\\] is now active$`, 'm'));
+  const xid2 = startedReb(back);
+  if (xid2 !== undefined) await waitReb(xid2);
+  assert.deepEqual(clusterRow(await ok('show', 'cluster'), victim!)?.slice(1, 3), ['target', 'online']);
 });
 
 test('every object reads back intact through shoal get', async () => {

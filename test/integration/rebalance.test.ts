@@ -26,7 +26,7 @@ const OBJS_COUNT = 5_000;
 const SIZE_MIN = 1024;
 const SIZE_MAX = 16 * 1024;
 const PUT_CONCURRENCY = 16;
-const CHECK_CONCURRENCY = 16;
+const CHECK_CONCURRENCY = 32;
 const LOAD_WORKERS = 3;
 const LOAD_PAUSE_MS = 5;
 const LOAD_OPS_MAX = 200_000;
@@ -34,6 +34,8 @@ const LOAD_DURATION_MS_MAX = 240_000;
 const KILL_WAIT_MS = 30_000;
 const STEP_WAIT_MS = 120_000;
 const KILL_ATTEMPTS_MAX = 3;
+/** Load phase from the kill -9 until the restart: GETs of the objects only that target holds fail. */
+const DOWN_PHASE = 'c-target-down';
 
 let c: ObjCluster;
 let agent: Agent;
@@ -136,7 +138,7 @@ test('rebalance under load: add, decommission, kill -9 mid-rebalance + restart, 
       if (victimSnap === undefined) log(`c. ${rebC} ended on ${tB} before it could be killed mid-walk; starting one by hand`);
     }
     assert.ok(victimSnap, `caught ${tB} in a running rebalance`);
-    load.phase = 'c-target-down';
+    load.phase = DOWN_PHASE;
     await c.cluster.kill(tB, 'SIGKILL');
     log(`c. ${t5.id} joined (${rebC}); killed -9 ${tB} while ${rebC} ran there (state ${victimSnap.state}, loc-objs ${victimSnap.stats['loc-objs']}, out-objs ${victimSnap.stats['out-objs']})`);
     await c.cluster.waitForSmap((m) => m.tmap[tB] === undefined, KILL_WAIT_MS);
@@ -174,7 +176,9 @@ test('rebalance under load: add, decommission, kill -9 mid-rebalance + restart, 
 
     stats = await load.stop();
     log(`load stopped: ${summary(stats)}`);
-    for (const f of stats.failures) log(`  ${f.phase} ${f.op} ${f.name}: ${f.what.slice(0, 300)}`);
+    // failures while a target is down are expected (its objects are unavailable): shown, a few
+    const downShown = stats.failures.filter((f) => f.phase.includes(DOWN_PHASE)).slice(0, 3);
+    for (const f of [...stats.failures.filter((f) => !f.phase.includes(DOWN_PHASE)), ...downShown]) log(`  ${f.phase} ${f.op} ${f.name}: ${f.what.slice(0, 300)}`);
   } finally {
     if (stats === undefined) await load.stop();
   }
@@ -194,8 +198,9 @@ test('rebalance under load: add, decommission, kill -9 mid-rebalance + restart, 
     if (g.status !== 200 && g.status !== 404) return void problems.push(`GET ${name}: ${g.status} ${g.body.toString('utf8').slice(0, 200)}`);
     if (!exp.accepts(name, hash)) return void problems.push(`GET ${name}: ${g.status === 200 ? 'wrong content' : 'missing'}`);
     if (hash !== undefined) present.add(name);
-    const holders: string[] = [];
-    for (const u of liveUrls) if ((await headOn(agent, u, BCK, name)) === 200) holders.push(u);
+    // the owner answered the GET itself (no get-from-neighbor once rebalance is over); the others must not hold it
+    const holders = hash === undefined ? [] : [g.origin];
+    for (const u of liveUrls) if (u !== g.origin && (await headOn(agent, u, BCK, name)) === 200) holders.push(u);
     const want = hash === undefined ? [] : [g.origin];
     if (holders.join() !== want.join()) problems.push(`${name}: held by [${holders.join(', ')}], owner ${hash === undefined ? 'none' : g.origin}`);
   });
@@ -216,6 +221,7 @@ test('rebalance under load: add, decommission, kill -9 mid-rebalance + restart, 
   assert.equal(stats.putsGaveUp, 0, 'every PUT is eventually acknowledged');
   assert.ok(stats.gets > 0 && stats.putsAcked > 0, 'the load ran');
   // while a target is down (no mirroring) the objects only it holds are unavailable: that is not loss
-  const errs = Object.entries(stats.getErrorsByPhase).filter(([p]) => p !== 'c-target-down');
-  assert.deepEqual(errs, [], 'GETs of acknowledged objects fail only while a target is down');
+  const errs = Object.entries(stats.getErrorsByPhase).filter(([p]) => !p.includes(DOWN_PHASE));
+  const first = stats.failures.filter((f) => f.op === 'GET' && !f.phase.includes(DOWN_PHASE)).slice(0, 3).map((f) => `${f.phase} ${f.name}: ${f.what.slice(0, 160)}`);
+  assert.deepEqual(errs, [], `GETs of acknowledged objects fail only while a target is down; first: ${first.join(' | ')}`);
 });

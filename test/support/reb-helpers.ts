@@ -15,8 +15,8 @@ export const OBJ_REQUEST_TIMEOUT_MS = 30_000;
 /** A PUT that fails (target killed, not yet dropped from the Smap) is re-sent, as an SDK would. */
 export const PUT_RETRIES_MAX = 60;
 export const PUT_RETRY_DELAY_MS = 200;
-/** Failures kept with details (all are counted). */
-export const FAILURES_KEPT_MAX = 50;
+/** Failures kept with details per load phase and op (all are counted). */
+export const FAILURES_KEPT_PER_PHASE_MAX = 10;
 
 /** Keep-alive connections for the many small object requests; closed by the test's `after`. */
 export function newAgent(): Agent {
@@ -207,6 +207,7 @@ export class Load {
   phase = 'initial';
   readonly #o: LoadOpts;
   readonly #busy = new Set<string>();
+  readonly #kept = new Map<string, number>();
   #names: string[];
   #newSeq = 0;
   #stopped = false;
@@ -237,7 +238,11 @@ export class Load {
   }
 
   #fail(f: Failure): void {
-    if (this.stats.failures.length < FAILURES_KEPT_MAX) this.stats.failures.push(f);
+    const key = `${f.phase}/${f.op}`;
+    const n = this.#kept.get(key) ?? 0;
+    if (n >= FAILURES_KEPT_PER_PHASE_MAX) return;
+    this.#kept.set(key, n + 1);
+    this.stats.failures.push(f);
   }
 
   #pick(): string | undefined {
@@ -262,7 +267,7 @@ export class Load {
         const phase = this.phase;
         const ok = await putTracked(agent, proxyUrl, bck, name, randomObj(this.#o.sizeMin, this.#o.sizeMax), exp, (why) => {
           this.stats.putRetries++;
-          if (this.stats.putRetries <= 5) this.#fail({ op: 'PUT', name, what: `retried: ${why}`, phase });
+          this.#fail({ op: 'PUT', name, what: `retried: ${why}`, phase });
         });
         if (ok) {
           this.stats.putsAcked++;
@@ -291,8 +296,10 @@ export class Load {
       } catch (e) {
         what = (e as Error).message;
       }
-      this.stats.getErrorsByPhase[phase] = (this.stats.getErrorsByPhase[phase] ?? 0) + 1;
-      this.#fail({ op: 'GET', name, what, phase });
+      // a GET in flight when the step changed belongs to both (e.g. one cut by a kill -9)
+      const label = this.phase === phase ? phase : `${phase}>${this.phase}`;
+      this.stats.getErrorsByPhase[label] = (this.stats.getErrorsByPhase[label] ?? 0) + 1;
+      this.#fail({ op: 'GET', name, what, phase: label });
     } finally {
       this.#busy.delete(name);
     }

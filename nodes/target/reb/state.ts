@@ -48,8 +48,8 @@ export class RebState {
   }
 
   async started(version: number): Promise<void> {
+    // Names received under the previous rebalance stay queued: the new walk may already be past them.
     this.#active = true;
-    this.#received.clear();
     this.#marker = { version, done: false };
     await this.#persist();
   }

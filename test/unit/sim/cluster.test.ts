@@ -38,3 +38,21 @@ test('determinism: one seed twice gives one trace hash, another seed another', a
   assert.equal(a.virtualMs, b.virtualMs);
   assert.notEqual(a.traceHash, other.traceHash);
 });
+
+test('addTarget: a new target joins a running cluster and takes new objects', async () => {
+  const c = await SimCluster.fromSeed(12, { proxies: 1, targets: 2, mountpaths: 2 });
+  try {
+    assert.equal((await c.drive(c.client.createBucket('b'))).status, 200);
+    const id = await c.addTarget();
+    assert.equal(id, 't8083');
+    await c.waitFormed();
+    const smap = await c.drive(c.client.smap());
+    assert.deepEqual(Object.keys(smap.tmap).sort(), ['t8081', 't8082', 't8083']);
+    for (let i = 0; i < 24; i++) assert.equal((await c.drive(c.client.put('b', `o${i}`, Buffer.from(`v${i}`)))).status, 200);
+    // HRW spreads 24 names over the three targets: the new one holds some
+    assert.ok(c.world.disk(id).filePaths().some((p) => p.includes('/@ais/b/%ob/')), 'the new target stores objects');
+    for (let i = 0; i < 24; i++) assert.equal((await c.drive(c.client.get('b', `o${i}`))).text(), `v${i}`);
+  } finally {
+    await c.stop();
+  }
+});

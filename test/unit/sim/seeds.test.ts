@@ -56,6 +56,56 @@ test(`power-loss regression seeds ${POWER_LOSS_SEEDS.join(', ')} pass (deleted o
   }
 });
 
+/** The primary crashes and restarts from the fault plan (every outage hits it here): the workload treats its downtime as in doubt. */
+const PRIMARY_CRASH_SEEDS = [1, 2, 4, 6];
+
+test(`primary crash from the fault plan: seeds ${PRIMARY_CRASH_SEEDS.join(', ')} pass with the primary crashed and restarted`, async () => {
+  const opts: SimRunOptions = { steps: 300, faults: 'heavy', faultOverrides: { primaryCrashP: 1 } };
+  for (const seed of PRIMARY_CRASH_SEEDS) {
+    const r = await runSeed(seed, opts);
+    assert.ok(r.ok, `seed ${seed}: ${r.error?.message}\nreplay: ${replayCommand(seed, opts)}`);
+    assert.ok((r.faults?.primaryCrashes ?? 0) > 0, `seed ${seed}: the primary crashed (${JSON.stringify(r.faults)})`);
+  }
+});
+
+/** EIO on node metadata writes (confdir `.ais.*` via writeFileAtomic) and on KV index writes, at raised rates. */
+const META_FAULT_SEEDS = [1, 2, 3, 9];
+
+test(`metadata and index write faults: seeds ${META_FAULT_SEEDS.join(', ')} pass with both injected`, async () => {
+  const opts: SimRunOptions = { steps: 300, faults: 'heavy', faultOverrides: { metaEioP: 0.05, indexEioP: 0.01 } };
+  let meta = 0;
+  let index = 0;
+  for (const seed of META_FAULT_SEEDS) {
+    const r = await runSeed(seed, opts);
+    assert.ok(r.ok, `seed ${seed}: ${r.error?.message}\nreplay: ${replayCommand(seed, opts)}`);
+    meta += r.faults?.metaErrors ?? 0;
+    index += r.faults?.indexErrors ?? 0;
+  }
+  assert.ok(meta > 0 && index > 0, `faults injected: ${meta} metadata, ${index} index write errors`);
+});
+
+/**
+ * A lost mountpath (forced): exactly the names HRW placed on it are relaxed (and none of them reads
+ * back: the sim's placement agrees with the node's), the target keeps serving its other mountpaths,
+ * and it is not crashed.
+ */
+const LOST_MOUNTPATH_SEEDS = [3, 4, 5];
+
+test(`lost mountpath: seeds ${LOST_MOUNTPATH_SEEDS.join(', ')} pass; the other mountpaths keep serving`, async () => {
+  for (const faults of ['none', 'light'] as const) {
+    const opts: SimRunOptions = { steps: 300, faults, lostMountpath: true };
+    for (const seed of LOST_MOUNTPATH_SEEDS) {
+      const r = await runSeed(seed, opts);
+      assert.ok(r.ok, `seed ${seed}: ${r.error?.message}\nreplay: ${replayCommand(seed, opts)}`);
+      const lost = r.lost;
+      assert.ok(lost !== undefined, `seed ${seed}: a mountpath was lost`);
+      assert.ok(lost.names.length > 0, `seed ${seed}: some names were on it`);
+      assert.ok(lost.sameTargetNames > 0, `seed ${seed}: some names were on its target's other mountpaths (and read back)`);
+      assert.equal(lost.lostReadable, 0, `seed ${seed}: no name placed on the lost mountpath reads back`);
+    }
+  }
+});
+
 test('determinism with heavy faults: one seed twice gives one trace hash; crashes happened', async () => {
   const opts: SimRunOptions = { steps: 600, faults: 'heavy' };
   const a = await runSeed(1, opts);
