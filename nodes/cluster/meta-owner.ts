@@ -25,6 +25,8 @@ export class MetaOwner {
   readonly #listeners: { [K in MetaKind]: MetaListener<K>[] } = { smap: [], bmd: [], config: [], rmd: [] };
   /** Persist one version at a time per kind; a newer one queued behind replaces an older pending one. */
   readonly #persisting: Record<MetaKind, Promise<void>> = { smap: Promise.resolve(), bmd: Promise.resolve(), config: Promise.resolve(), rmd: Promise.resolve() };
+  /** Version on disk per kind (0: none). */
+  readonly #persisted: Record<MetaKind, number> = { smap: 0, bmd: 0, config: 0, rmd: 0 };
 
   constructor(env: Env, confdir: string) {
     this.#env = env;
@@ -64,24 +66,32 @@ export class MetaOwner {
     (this.#listeners[kind] as MetaListener<K>[]).push(fn);
   }
 
-  /** Installs `next` if it is newer than what we have; returns whether it was accepted. */
+  /**
+   * Installs `next` if it is newer than what we have; returns whether it was accepted. It is made
+   * durable first: a version that failed to persist is never served or acted on (a restart would
+   * bring back the older one, and versions must never go backwards).
+   */
   async apply<K extends MetaKind>(kind: K, next: MetaOf<K>): Promise<boolean> {
+    const v = Number(next.version);
     const prev = this.get(kind);
-    if (prev !== undefined && Number(next.version) <= Number(prev.version)) return false;
+    if (prev !== undefined && v <= Number(prev.version)) return false;
+    await this.#persist(kind, next);
+    const cur = this.get(kind);
+    if (cur !== undefined && v <= Number(cur.version)) return false; // a newer one won meanwhile
     this.#set(kind, next);
-    for (const fn of this.#listeners[kind] as MetaListener<K>[]) fn(next, prev);
-    await this.#persist(kind);
+    for (const fn of this.#listeners[kind] as MetaListener<K>[]) fn(next, cur);
     return true;
   }
 
-  async #persist(kind: MetaKind): Promise<void> {
+  /** One write at a time per kind, never an older version over a newer one. */
+  async #persist(kind: MetaKind, value: { version: string }): Promise<void> {
     const run = async (): Promise<void> => {
-      const cur = this.get(kind);
-      if (cur === undefined) return;
-      await this.#env.disk.writeFileAtomic(`${this.#confdir}/${FILE_NAMES[kind]}`, Buffer.from(JSON.stringify(cur)));
+      if (Number(value.version) <= this.#persisted[kind]) return;
+      await this.#env.disk.writeFileAtomic(`${this.#confdir}/${FILE_NAMES[kind]}`, Buffer.from(JSON.stringify(value)));
+      this.#persisted[kind] = Number(value.version);
     };
     const p = this.#persisting[kind].then(run, run);
-    this.#persisting[kind] = p;
+    this.#persisting[kind] = p.catch(() => undefined);
     await p;
   }
 
@@ -90,6 +100,7 @@ export class MetaOwner {
     for (const kind of KINDS) {
       await this.#persisting[kind];
       await this.#env.disk.unlink(`${this.#confdir}/${FILE_NAMES[kind]}`);
+      this.#persisted[kind] = 0;
     }
   }
 
@@ -99,7 +110,9 @@ export class MetaOwner {
       const path = `${this.#confdir}/${FILE_NAMES[kind]}`;
       if ((await this.#env.disk.stat(path)) === undefined) continue;
       try {
-        this.#set(kind, JSON.parse(Buffer.from(await this.#env.disk.readFile(path)).toString('utf8')) as unknown);
+        const value = JSON.parse(Buffer.from(await this.#env.disk.readFile(path)).toString('utf8')) as { version: string };
+        this.#set(kind, value);
+        this.#persisted[kind] = Number(value.version);
       } catch (e) {
         this.#env.log.warn({ path, err: (e as Error).message }, 'ignoring unreadable persisted metadata');
       }
