@@ -90,7 +90,8 @@ export class Membership {
         }
       }
       if (activeTargets(smap).length === 0) {
-        throw new ErrInvalidArgument(`cannot ${action} ${nodes.map(nodeName).join(', ')}: no target would be left to hold the objects`);
+        const which = nodes.length === 1 ? 'it is the last target' : 'they are the last targets';
+        throw new ErrInvalidArgument(`cannot ${action} ${nodes.map(nodeName).join(', ')}: ${which} (no target would be left to hold the objects)`);
       }
       const id = smap === this.#core.owner.smap ? '' : await this.#primary.commitSmapLocked(smap, { skipReb: opts.skipRebalance });
       const last = action === MemberAct.shutdownNode || action === MemberAct.decommissionNode;

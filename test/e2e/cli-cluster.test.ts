@@ -1,13 +1,17 @@
 // Membership and rebalance through the real `shoal` CLI against real node processes: a target joins
-// (self-join, then join-by-admin of a standby node), maintenance on and off, decommission; each change
+// (self-join, then join-by-admin of a standby node), maintenance on and off, decommission, shutdown and restart; each change
 // shows in `show rebalance` / `show cluster`, and every object reads back intact through `shoal get`.
 // The steps run in order on one cluster (1 proxy + 2 targets at the start).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { http, waitFor } from '../support/cluster-helpers.ts';
 import { createBucket, putObj, startObjCluster, type ObjCluster } from '../support/obj-helpers.ts';
+import { runCli } from '../unit/cli/fake-ais.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const BCK = 'cli-cluster';
@@ -174,17 +178,12 @@ test('decommission: the target leaves the Smap after its data moved away', async
 test('shutdown: the node stops and stays in the map in maintenance; restarted and activated, it serves again', async () => {
   const [victim] = await targetIds();
   const node = c.cluster.nodes.find((n) => n.id === victim)!;
-  const exited = new Promise<void>((resolve) => {
-    if (node.process.exitCode !== null || node.process.signalCode !== null) resolve();
-    else node.process.once('exit', () => resolve());
-  });
   const out = await ok('cluster', 'add-remove-nodes', 'shutdown', `t[${victim}]`);
   const xid = startedReb(out);
   assert.ok(xid, `a rebalance id is printed: ${out}`);
   assert.match(out, new RegExp(`^t\\[${victim}\\] is shutting down, please wait for cluster rebalancing to finish$`, 'm'));
   await waitReb(xid);
   await waitFor('the shut-down node to exit', async () => (node.process.exitCode !== null || node.process.signalCode !== null ? true : undefined), REB_APPEAR_TIMEOUT_MS);
-  await exited;
   assert.deepEqual(clusterRow(await ok('show', 'cluster'), victim!)?.slice(1, 3), ['target', 'maintenance']);
   await c.cluster.restart(victim!);
   const back = await ok('cluster', 'add-remove-nodes', 'stop-maintenance', `t[${victim}]`);
@@ -195,22 +194,37 @@ test('shutdown: the node stops and stays in the map in maintenance; restarted an
 });
 
 test('every object reads back intact through shoal get', async () => {
-  let next = 0;
-  const bad: string[] = [];
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < NAMES.length; i = next++) {
-      const name = NAMES[i]!;
+  // All 200 through the CLI's own program in-process (a process per object costs a second of CPU
+  // each on a busy box), writing files as `shoal get B/O FILE` does; every 10th also through the
+  // real binary to stdout.
+  const dir = await mkdtemp(join(tmpdir(), 'shoal-cli-cluster-'));
+  try {
+    const bad: string[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < NAMES.length; i = next++) {
+        const name = NAMES[i]!;
+        const file = join(dir, name);
+        const r = await runCli(c.proxyUrl, 'get', `ais://${BCK}/${name}`, file);
+        const body = r.code === 0 ? await readFile(file) : Buffer.alloc(0);
+        if (r.code !== 0 || !body.equals(contentOf(name))) bad.push(`${name}: code ${r.code} ${r.err.trim()} (${body.length} bytes)`);
+        else if (!r.out.startsWith(`GET ${name} from ais://${BCK} as "${file}"`)) bad.push(`${name}: output ${r.out}`);
+      }
+    };
+    await Promise.all(Array.from({ length: GET_CONCURRENCY }, worker));
+    for (const name of NAMES.filter((_, i) => i % 10 === 0)) {
       const r = await new Promise<{ code: number; out: Buffer; err: string }>((resolve) => {
         execFile(process.execPath, [BIN, 'get', `ais://${BCK}/${name}`, '-'], { env: { ...process.env, AIS_ENDPOINT: c.proxyUrl }, encoding: 'buffer', timeout: CLI_RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
           const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
           resolve({ code, out: stdout, err: stderr.toString() });
         });
       });
-      if (r.code !== 0 || !r.out.equals(contentOf(name))) bad.push(`${name}: code ${r.code} ${r.err.trim()} (${r.out.length} bytes)`);
+      if (r.code !== 0 || !r.out.equals(contentOf(name))) bad.push(`${name} (binary): code ${r.code} ${r.err.trim()} (${r.out.length} bytes)`);
     }
-  };
-  await Promise.all(Array.from({ length: GET_CONCURRENCY }, worker));
-  assert.deepEqual(bad, []);
+    assert.deepEqual(bad, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("an unknown node: exit 1 with the server's message", async () => {
