@@ -13,7 +13,7 @@ function sizeText(bytes: number): string {
 
 export function rebCaseTable(cases: readonly RebCase[]): string {
   return table(
-    ['case', 'objects', 'moved objs', 'MB moved', 'seconds', 'MB/s', 'objs/s', 'cp -r s', 'cp -r MB/s', 'shoal÷cp'],
+    ['case', 'objects', 'moved objs', 'MB moved', 'seconds', 'MB/s', 'objs/s', 'cp -r s', 'cp -r MB/s', 'shoal÷cp', 'CPU s/GB', 'cp CPU s/GB', 'loadavg'],
     cases.map((c) => [
       `${c.label} (${sizeText(c.sizeBytes)})`,
       f(c.objects, 0),
@@ -25,6 +25,9 @@ export function rebCaseTable(cases: readonly RebCase[]): string {
       c.cp ? f(c.cp.elapsedMs / 1000, 2) : '-',
       c.cp ? f(c.cp.mbPerSec, 1) : '-',
       c.cp && c.cp.mbPerSec > 0 ? `${(c.mbPerSec / c.cp.mbPerSec).toFixed(2)}x` : '-',
+      c.cpuSec === undefined || c.totals.outBytes === 0 ? '?' : f(c.cpuSec / (c.totals.outBytes / 1e9), 1),
+      c.cp?.cpuSec === undefined ? '?' : f(c.cp.cpuSec / (c.cp.bytes / 1e9), 2),
+      `${c.loadAvg[0].toFixed(1)}→${c.loadAvg[1].toFixed(1)}`,
     ]),
   );
 }
@@ -41,7 +44,7 @@ export function rebGetTable(g: RebGet): string {
     f(r.maxMs, 1),
     f(r.errors, 0),
   ]);
-  return `${table(['phase', 'GETs', 'seconds', 'ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors'], rows)}\np99 rebalance ÷ idle: ${g.p99Ratio.toFixed(2)}x`;
+  return `${table(['phase', 'GETs', 'seconds', 'ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors'], rows)}\np99 rebalance ÷ idle: ${g.p99Ratio.toFixed(2)}x; load average ${g.idleLoadAvg.toFixed(1)} (idle) / ${g.reb.loadAvg[0].toFixed(1)}→${g.reb.loadAvg[1].toFixed(1)} (rebalance)`;
 }
 
 export function rebRssTable(cases: readonly RebCase[]): string {

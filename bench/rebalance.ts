@@ -34,6 +34,8 @@ export interface RebCase {
   label: string;
   /** performance.now() of the trigger (join-by-admin or decommission request sent). */
   triggerAt: number;
+  /** 1-minute load average of the box at the trigger and at the end (a shared box: other work skews figures). */
+  loadAvg: [number, number];
   objects: number;
   sizeBytes: number;
   rebId: string;
@@ -41,7 +43,9 @@ export interface RebCase {
   elapsedMs: number;
   totals: RebTotals;
   mbPerSec: number;
-  cp?: { files: number; bytes: number; elapsedMs: number; mbPerSec: number };
+  cp?: { files: number; bytes: number; elapsedMs: number; mbPerSec: number; cpuSec: number | undefined };
+  /** CPU seconds of all targets during the rebalance. */
+  cpuSec: number | undefined;
   rss: RssPeak[];
 }
 
@@ -53,6 +57,8 @@ export interface RebGet {
   during: GetRun;
   reb: RebCase;
   p99Ratio: number;
+  /** 1-minute load average after the idle GET run. */
+  idleLoadAvg: number;
 }
 
 interface Ctx {
@@ -72,6 +78,23 @@ async function run(cmd: string, argv: string[]): Promise<void> {
   });
 }
 
+async function runOut(cmd: string, argv: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`))));
+  });
+}
+
+/** User + system seconds of the children from bash's `times` (second line: `0m0.012s 0m0.340s`). */
+export function childCpuSec(timesOut: string): number | undefined {
+  const line = timesOut.trim().split('\n')[1];
+  const m = line === undefined ? null : /^(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s$/.exec(line.trim());
+  return m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : undefined;
+}
+
 /** `cp -r` of `files` files of `sizeBytes` each (written first, not timed: page cache warm, as the cluster's). */
 async function cpBaseline(dir: string, files: number, sizeBytes: number): Promise<NonNullable<RebCase['cp']>> {
   const src = path.join(dir, 'cp-src');
@@ -85,12 +108,13 @@ async function cpBaseline(dir: string, files: number, sizeBytes: number): Promis
     }
   };
   await Promise.all(Array.from({ length: CP_WRITE_CONCURRENCY }, write));
+  await run('sync', []); // as before the rebalance: no writeback of the setup during the timed copy
   try {
     const t0 = performance.now();
-    await run('cp', ['-r', src, dst]);
+    const out = await runOut('bash', ['-c', 'cp -r "$0" "$1" && times', src, dst]);
     const elapsedMs = performance.now() - t0;
     const bytes = files * sizeBytes;
-    return { files, bytes, elapsedMs, mbPerSec: bytes / 1e6 / (elapsedMs / 1000) };
+    return { files, bytes, elapsedMs, mbPerSec: bytes / 1e6 / (elapsedMs / 1000), cpuSec: childCpuSec(out) };
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }
@@ -124,6 +148,7 @@ async function rebalanceOnce(
   let last: RebTotals | undefined;
   let polls = 0;
   let t0 = 0;
+  const load0 = os.loadavg()[0]!;
   try {
     t0 = performance.now();
     rebId = standby ? (await joinByAdmin(ctx.client, proxy, standby.publicUrl)).rebId : await decommission(ctx.client, proxy, targetsOf(cluster)[0]!.id);
@@ -137,19 +162,25 @@ async function rebalanceOnce(
       }
     });
     elapsedMs = performance.now() - t0;
+  } catch (e) {
+    await rss.close(); // stops its sampling timer
+    throw e;
   } finally {
     release();
   }
   const get = await load;
   const peaks = await rss.close();
+  const cpus = peaks.map((p) => p.cpuSec);
+  const cpuSec = cpus.some((c) => c === undefined) ? undefined : cpus.reduce<number>((a, c) => a + c!, 0);
   let totals = await rebStats(ctx.client, proxy, rebId);
   if (last && last.targets > totals.targets) totals = { ...totals, outObjs: Math.max(totals.outObjs, last.outObjs), outBytes: Math.max(totals.outBytes, last.outBytes) };
   if (totals.errors.length > 0) ctx.notes.push(`${label}: rebalance ${rebId} reported errors: ${totals.errors.join(' | ')}`);
-  if (totals.inObjs !== totals.outObjs) ctx.notes.push(`${label}: ${totals.outObjs} objects sent but ${totals.inObjs} received (as reported)`);
+  // (a decommissioned sender's final counters are gone with it: only the join case can be compared)
+  if (trigger === 'join' && totals.inObjs !== totals.outObjs) ctx.notes.push(`${label}: ${totals.outObjs} objects sent but ${totals.inObjs} received (as reported)`);
   // Bytes moved: what was sent; a departed sender's counters may be missing, receivers' are not.
   const movedBytes = Math.max(totals.outBytes, totals.inBytes);
   return {
-    reb: { label, triggerAt: t0, objects: data.objects, sizeBytes: data.sizeBytes, rebId, trigger, elapsedMs, totals, mbPerSec: movedBytes / 1e6 / (elapsedMs / 1000), rss: peaks },
+    reb: { label, triggerAt: t0, loadAvg: [load0, os.loadavg()[0]!], objects: data.objects, sizeBytes: data.sizeBytes, rebId, trigger, elapsedMs, totals, mbPerSec: movedBytes / 1e6 / (elapsedMs / 1000), rss: peaks, cpuSec },
     get,
   };
 }
@@ -165,9 +196,12 @@ async function throughputCase(ctx: Ctx, label: string, objects: number, sizeByte
     log(`${label}: filling ${objects} × ${sizeBytes} B (not measured)`);
     const tf = performance.now();
     await preloadObjects({ client: ctx.client, baseUrl: cluster.proxyUrl, bucket, count: objects, sizeBytes, baselineRoot: undefined });
-    log(`${label}: filled in ${((performance.now() - tf) / 1000).toFixed(1)} s`);
+    log(`${label}: filled in ${((performance.now() - tf) / 1000).toFixed(1)} s; sync`);
+    // The fill's dirty pages would otherwise be written back during (and charged to) the rebalance.
+    await run('sync', []);
     const { reb } = await rebalanceOnce(ctx, cluster, label, 'join', { objects, sizeBytes });
     log(`${label}: moved ${reb.totals.outObjs} objects, ${(reb.totals.outBytes / 1e6).toFixed(1)} MB in ${(reb.elapsedMs / 1000).toFixed(2)} s`);
+    await run('sync', []);
     if (reb.totals.outObjs > 0) reb.cp = await cpBaseline(path.join(dir, 'cp'), reb.totals.outObjs, sizeBytes);
     let get: RebGet | undefined;
     if (withGet) get = await getPhase(ctx, cluster, label);
@@ -187,6 +221,7 @@ async function getPhase(ctx: Ctx, cluster: LocalCluster, label: string): Promise
   const load = { baseUrl: cluster.proxyUrl, bucket, objects: args.objects, sizeBytes: reb.getSizeBytes, concurrency: args.concurrency };
   log(`get: idle, ${args.concurrency} loops for ${args.durationMs} ms`);
   const idle = await getLoad({ ...load, phase: 'idle', durationMs: args.durationMs });
+  const idleLoadAvg = os.loadavg()[0]!;
   log(`get: under rebalance (${reb.trigger})`);
   const r = await rebalanceOnce(ctx, cluster, `${label}+get`, reb.trigger, { objects: args.objects, sizeBytes: reb.getSizeBytes }, (stop) =>
     getLoad({ ...load, phase: 'rebalance', durationMs: GET_DURING_MS_MAX, stop }),
@@ -198,7 +233,7 @@ async function getPhase(ctx: Ctx, cluster: LocalCluster, label: string): Promise
     const when = g === during ? ` (from ${at(g.errorFirstAt)} to ${at(g.errorLastAt)} after the trigger; rebalance took ${Math.round(r.reb.elapsedMs)} ms)` : '';
     ctx.notes.push(`GET ${g.phase}: ${g.errors} errors${when}, e.g. ${g.errorSamples.join(' | ')}`);
   }
-  return { sizeBytes: reb.getSizeBytes, objects: args.objects, concurrency: args.concurrency, idle, during, reb: r.reb, p99Ratio: idle.p99Ms > 0 ? during.p99Ms / idle.p99Ms : 0 };
+  return { sizeBytes: reb.getSizeBytes, objects: args.objects, concurrency: args.concurrency, idle, during, reb: r.reb, p99Ratio: idle.p99Ms > 0 ? during.p99Ms / idle.p99Ms : 0, idleLoadAvg };
 }
 
 export async function rebalanceBench(args: BenchArgs): Promise<number> {

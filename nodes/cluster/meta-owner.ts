@@ -83,6 +83,11 @@ export class MetaOwner {
     return true;
   }
 
+  /** Makes `value` durable without installing it (the primary: persist, metasync, then install). */
+  persist<K extends MetaKind>(kind: K, value: MetaOf<K>): Promise<void> {
+    return this.#persist(kind, value);
+  }
+
   /** One write at a time per kind, never an older version over a newer one. */
   async #persist(kind: MetaKind, value: { version: string }): Promise<void> {
     const run = async (): Promise<void> => {

@@ -44,6 +44,8 @@ export class NodeCore {
   #watchdog: TimerHandle | undefined;
   #joining: Promise<void> | undefined;
   #stopped = false;
+  /** The primary has us in the cluster: the join answered, or a metasync brought a Smap with us in it. */
+  admitted = false;
   /** A target that restarted in the middle of a rebalance says so when it joins. */
   rebInterrupted = false;
   /**
@@ -109,6 +111,7 @@ export class NodeCore {
       if (b.bmd) await this.owner.apply('bmd', b.bmd);
       if (b.smap) await this.owner.apply('smap', b.smap);
       if (b.rmd) await this.owner.apply('rmd', b.rmd);
+      if (b.smap && this.inSmap()) this.admitted = true;
       return this.versions();
     });
     this.ctrl.handle(Msg.keepalive, async (body) => {
@@ -157,6 +160,7 @@ export class NodeCore {
         if (joined.rmd) await this.owner.apply('rmd', joined.rmd);
         this.#lastPrimaryContactMs = this.env.clock.monotonicMs();
         this.rebInterrupted = false;
+        this.admitted = true;
         this.env.log.info({ smap: joined.smap.version, primary: joined.smap.proxy_si.daemon_id }, 'joined the cluster');
         return;
       } catch (e) {

@@ -172,7 +172,7 @@ export class Membership {
     if (!/^https?:\/\/[^/]+$/.test(url.replace(/\/+$/, ''))) throw new ErrInvalidArgument('join-by-admin: missing or invalid public_net.direct_url of the node');
     const snode = await this.#fetchSnode(url.replace(/\/+$/, ''));
     const before = this.#core.owner.version('rmd');
-    await this.#primary.join({ snode }, { admin: true });
+    await this.#primary.join({ snode });
     const after = this.#core.owner.version('rmd');
     return { daemon_id: snode.daemon_id, rebalance_id: after > before ? rebId(after) : '' };
   }

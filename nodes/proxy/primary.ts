@@ -57,7 +57,7 @@ export class Primary {
   }
 
   /** Self-join: admit (or re-admit) a node and push the new Smap everywhere. */
-  async join(req: JoinRequest, opts: { admin?: boolean } = {}): Promise<JoinResponse> {
+  async join(req: JoinRequest): Promise<JoinResponse> {
     if (!req || typeof req !== 'object' || !req.snode || typeof req.snode.daemon_id !== 'string') {
       throw new ErrInvalidArgument('invalid join request: missing snode');
     }
@@ -77,8 +77,8 @@ export class Primary {
       if (!have || !sameSnode(have, node)) {
         const next = smapWithNode(smap, node);
         env.log.info({ node: node.daemon_id, type: node.daemon_type, smap: next.version }, 'node joined');
-        // A self-joining node gets it all in the answer; one added by the admin gets it by metasync.
-        await this.commitSmapLocked(next, { forceReb: behind, metasyncSkip: opts.admin ? undefined : node.daemon_id, withAll: true });
+        // The joiner gets it too (it is ready once it sees itself in the Smap), then the answer.
+        await this.commitSmapLocked(next, { forceReb: behind, withAll: true });
       } else if (behind) {
         await this.commitSmapLocked(smap, { forceReb: true });
       }
@@ -90,11 +90,15 @@ export class Primary {
    * For callers inside `exclusive`: installs `next` (unless it is the current Smap), bumps the RMD
    * when the active targets changed (HRW owners moved) or when asked, and metasyncs both. Returns
    * the rebalance id, or '' when none was started.
+   *
+   * Order (AIS "early GFN"): persist, then metasync the members, then install here. The primary
+   * redirects by its own Smap, so the members already know the new owners (and that a rebalance
+   * is settling: get-from-neighbor is on) by the time the first request reaches a new owner, and a
+   * joining node is in its own Smap before anyone is sent to it.
    */
-  async commitSmapLocked(next: Smap, opts: { forceReb?: boolean; skipReb?: boolean; metasyncSkip?: string; withAll?: boolean } = {}): Promise<string> {
+  async commitSmapLocked(next: Smap, opts: { forceReb?: boolean; skipReb?: boolean; withAll?: boolean } = {}): Promise<string> {
     const { owner } = this.#core;
     const prev = owner.smap!;
-    if (next !== prev) await owner.apply('smap', next);
     let rmd: Rmd | undefined;
     const moved = activeIds(prev) !== activeIds(next);
     // No buckets, no objects to move (a forming cluster): no rebalance.
@@ -102,14 +106,20 @@ export class Primary {
     if (!opts.skipReb && !empty && (moved || opts.forceReb) && activeTargets(next).length > 0) {
       const v = owner.version('rmd') + 1;
       rmd = { version: String(v), smap_version: Number(next.version), target_ids: rebTargets(next).map((t) => t.daemon_id).sort() };
-      await owner.apply('rmd', rmd);
-      this.onRebalance?.(rebId(v), rmd.target_ids);
-      this.#core.env.log.info({ reb: rebId(v), smap: next.version }, 'rebalance triggered');
+    }
+    if (next !== prev) await owner.persist('smap', next);
+    if (rmd) {
+      await owner.persist('rmd', rmd);
+      // tracked before any target can report it done
+      this.onRebalance?.(rebId(rmd.version), rmd.target_ids);
+      this.#core.env.log.info({ reb: rebId(rmd.version), smap: next.version }, 'rebalance triggered');
     }
     const body: MetasyncBody = next !== prev ? { smap: next } : {};
     if (opts.withAll) Object.assign(body, { bmd: owner.bmd, config: owner.config });
     if (rmd) body.rmd = rmd;
-    if (body.smap || body.rmd) await this.#metasync(body, opts.metasyncSkip);
+    if (body.smap || body.rmd) await this.#metasync(body, next);
+    if (next !== prev) await owner.apply('smap', next);
+    if (rmd) await owner.apply('rmd', rmd);
     return rmd ? rebId(rmd.version) : '';
   }
 
@@ -150,9 +160,10 @@ export class Primary {
   }
 
   /** Pushes metadata to every other node; failures are repaired by the keepalive loop. */
-  async #metasync(body: MetasyncBody, skip?: string): Promise<void> {
+  async #metasync(body: MetasyncBody, to?: Smap): Promise<void> {
     const { owner, ctrl, env } = this.#core;
-    const nodes = smapNodes(owner.smap!).filter((n) => n.daemon_id !== this.#core.id && n.daemon_id !== skip);
+    // Targets whose data a rebalance moved away may be shut down: keepalive repairs them if not.
+    const nodes = smapNodes(to ?? owner.smap!).filter((n) => n.daemon_id !== this.#core.id && (n.flags & SnodeFlag.maintPostReb) === 0);
     await Promise.all(
       nodes.map((n) =>
         ctrl.request(n.intra_control_net.direct_url, Msg.metasync, body, { timeoutMs: METASYNC_TIMEOUT_MS }).catch((e: Error) => {

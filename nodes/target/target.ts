@@ -32,7 +32,8 @@ export class TargetNode {
   readonly gfn: Gfn;
   /** Decommission / shutdown-node: the process entry stops the node (and wipes data when asked). */
   onShutdown: ((req: NodeShutdownReq) => void) | undefined;
-  #ready = false;
+  /** Handlers are registered (readiness also needs the primary to have admitted us). */
+  #started = false;
 
   constructor(core: NodeCore, storage: Storage, jobs: JobRegistry) {
     this.core = core;
@@ -61,9 +62,11 @@ export class TargetNode {
     core.rebInterrupted = await this.xacts.reb.load();
     core.owner.onChange('rmd', (next) => this.xacts.startRebalance(next));
     if (core.inSmap()) core.standby = false;
+    // Serving starts once the primary admits us: with the metasync that adds us (before the primary
+    // sends anyone here), or with the join answer, whichever comes first.
+    this.#started = true;
     if (!core.standby) await core.join();
     core.startWatchdog();
-    this.#ready = true;
     core.env.log.info({ smap: core.owner.smap?.version, mountpaths: this.storage.mountpathPaths().length }, 'target ready');
   }
 
@@ -91,9 +94,9 @@ export class TargetNode {
     if (this.core.ownerOf(ctx.bck, ctx.objName)?.daemon_id === this.core.id) await this.gfn.fetch(ctx.bck, ctx.objName);
   }
 
-  /** Ready once joined and while in the cluster map (a target dropped from it re-joins first). */
+  /** Ready once admitted and while in the cluster map (a target dropped from it re-joins first). */
   readonly handle = (req: HttpRequest): Promise<HttpResponse> =>
-    serveV1(this.core, req, () => this.#ready && this.core.inSmap(), (resource, items) => this.#route(req, resource, items));
+    serveV1(this.core, req, () => this.#started && this.core.admitted && this.core.inSmap(), (resource, items) => this.#route(req, resource, items));
 
   async #route(req: HttpRequest, resource: string, items: string[]): Promise<HttpResponse> {
     switch (resource) {

@@ -70,6 +70,7 @@ export class TargetXacts {
   startRebalance(rmd: Rmd): void {
     const version = Number(rmd.version);
     const id = rebId(version);
+    this.reb.activate();
     for (const old of this.#jobs.runningIds('rebalance')) if (old !== id) this.#jobs.abort(old, `superseded by rebalance ${id}`);
     const work = rebWork({ core: this.#core, storage: this.#storage, states: this.#copies, reb: this.reb }, id, version);
     // The primary triggered it: it is the IC that aggregates the targets' final snapshots.

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Agent } from 'undici';
+import { SnodeFlag } from '../../protocol/smap.ts';
 import { assertAisError, http, type HttpResult } from '../support/cluster-helpers.ts';
 import { createBucket, startObjCluster, targets, type ObjCluster } from '../support/obj-helpers.ts';
 import { describeSnaps, Expected, forEachLimit, getSmap, headOn, md5, newAgent, objRequest, putMany, waitRebSettled, xactStatus } from '../support/reb-helpers.ts';
@@ -17,7 +18,6 @@ const OBJS_COUNT = 300;
 const SIZE_MIN = 512;
 const SIZE_MAX = 8 * 1024;
 const CONCURRENCY = 16;
-const FLAG_MAINT = 4;
 const REB_WAIT_MS = 60_000;
 
 function memberAct(proxyUrl: string, action: string, value: unknown): Promise<HttpResult> {
@@ -49,11 +49,11 @@ describe('membership: bad input (1 proxy + 1 target)', () => {
     const v0 = (await getSmap(c.proxyUrl)).version;
     for (const action of ['decommission-node', 'start-maintenance', 'shutdown-node']) {
       const r = await memberAct(c.proxyUrl, action, { sid: tid });
-      assertClusterError(r, 400, 'ErrInvalidArgument', `cannot ${action} t[${tid}]: no target would be left to hold the objects`);
+      assertClusterError(r, 400, 'ErrInvalidArgument', `cannot ${action} t[${tid}]: it is the last target (no target would be left to hold the objects)`);
     }
     const smap = await getSmap(c.proxyUrl);
     assert.equal(smap.version, v0, 'the Smap did not change');
-    assert.equal(smap.tmap[tid]!.flags & FLAG_MAINT, 0);
+    assert.equal(smap.tmap[tid]!.flags & SnodeFlag.maint, 0);
   });
 
   test('decommission / start-maintenance of the primary proxy: 400 (no successor)', async () => {
@@ -162,12 +162,13 @@ describe('membership: maintenance round trip and join-by-admin (1 proxy + 3 targ
     const t = targets(c.cluster)[0]!;
     const before = await checkAll();
     assert.ok(before.get(t.id)! > 0, `${t.id} holds objects before`);
+    assert.equal(await filesOnDisk(t.dir), before.get(t.id), `${t.id}: one file per object it holds`);
 
     let r = await memberAct(c.proxyUrl, 'start-maintenance', { sid: t.id, skip_rebalance: false, rm_user_data: false, no_shutdown: false });
     assert.equal(r.status, 200, r.text);
     await waitReb(r.text);
     let smap = await getSmap(c.proxyUrl);
-    assert.equal(smap.tmap[t.id]!.flags & FLAG_MAINT, FLAG_MAINT, 'the Smap flags the target: maintenance');
+    assert.equal(smap.tmap[t.id]!.flags & SnodeFlag.maint, SnodeFlag.maint, 'the Smap flags the target: maintenance');
     const during = await checkAll();
     assert.equal(during.get(t.id), 0, `${t.id} in maintenance holds no object`);
     assert.equal(await filesOnDisk(t.dir), 0, `no object file left under ${t.id}'s mountpaths`);
@@ -181,9 +182,10 @@ describe('membership: maintenance round trip and join-by-admin (1 proxy + 3 targ
     assert.equal(r.status, 200, r.text);
     await waitReb(r.text);
     smap = await getSmap(c.proxyUrl);
-    assert.equal(smap.tmap[t.id]!.flags & FLAG_MAINT, 0, 'the maintenance flag is cleared');
+    assert.equal(smap.tmap[t.id]!.flags & SnodeFlag.maint, 0, 'the maintenance flag is cleared');
     const afterBack = await checkAll();
     assert.equal(afterBack.get(t.id), before.get(t.id), `${t.id} holds its share again`);
+    assert.equal(await filesOnDisk(t.dir), before.get(t.id), `${t.id}: one file per object it holds`);
   });
 
   test('join-by-admin: a standby target is added, rebalance runs, objects stay readable', async () => {

@@ -47,6 +47,11 @@ export class RebState {
     return this.#active;
   }
 
+  /** A new RMD arrived: get-from-neighbor is on from now, before the job even starts. */
+  activate(): void {
+    this.#active = true;
+  }
+
   async started(version: number): Promise<void> {
     // Names received under the previous rebalance stay queued: the new walk may already be past them.
     this.#active = true;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ArgError, parseArgs, REB_BYTES_MAX } from '../../../bench/args.ts';
 import { sumRebSnaps, type RebSnapView } from '../../../bench/reb-api.ts';
-import { procStatusBytes } from '../../../bench/reb-rss.ts';
+import { procStatCpuSec, procStatusBytes } from '../../../bench/reb-rss.ts';
+import { childCpuSec } from '../../../bench/rebalance.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -104,4 +105,14 @@ test('/proc status fields in bytes', () => {
   assert.equal(procStatusBytes(status, 'VmHWM'), 200 * MiB);
   assert.equal(procStatusBytes(status, 'VmRSS'), 100 * MiB);
   assert.equal(procStatusBytes('Name:\tx\n', 'VmRSS'), undefined);
+});
+
+test('/proc stat CPU time and bash `times` of children', () => {
+  // fields 14/15 (utime, stime) in clock ticks; a process name may hold spaces and parentheses
+  const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 75 0 0 20 0 11 0 12345 1000 100';
+  assert.equal(procStatCpuSec(stat), 3.25);
+  assert.equal(procStatCpuSec('4242 (node) S 1'), undefined);
+  assert.equal(childCpuSec('0m0.010s 0m0.002s\n0m0.120s 1m2.500s\n'), 62.62);
+  assert.equal(childCpuSec('0m0.010s 0m0.002s\n'), undefined);
+  assert.equal(childCpuSec(''), undefined);
 });
