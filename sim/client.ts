@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { HttpClientResponse } from '../runtime/env/types.ts';
 import type { SimNetwork } from './env/net.ts';
-import { SIM_CLIENT_NODE } from './env/net.ts';
+import { SIM_CLIENT_NODE, takeBuffered } from './env/net.ts';
 
 /** A redirect chain longer than this is a bug (the proxy redirects once). */
 export const SIM_CLIENT_REDIRECTS_MAX = 3;
@@ -22,6 +22,8 @@ export interface ListEntry {
 }
 
 async function readAll(body: Readable): Promise<Buffer> {
+  const whole = takeBuffered(body); // a buffered body: no stream machinery (a hot spot)
+  if (whole !== undefined) return whole;
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
   return Buffer.concat(chunks);

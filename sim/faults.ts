@@ -26,7 +26,7 @@ export const FAULT_LOST_MOUNTPATH_P = 0.05;
 export const FAULT_LOST_MOUNTPATH_MS_MIN = 500;
 export const FAULT_LOST_MOUNTPATH_MS_MAX = 8_000;
 /** Forced (`--lost-mountpath`): early, so that short runs see it too. */
-export const FAULT_LOST_MOUNTPATH_FORCED_MS_MAX = 3_000;
+export const FAULT_LOST_MOUNTPATH_FORCED_MS_MAX = 1_500;
 
 /** The numeric fields of a plan (what `--override` may set). */
 export const FAULT_RATE_NAMES: readonly string[] = ['latencyMsMin', 'latencyMsMax', 'latencyTailP', 'latencyTailMsMax', 'connDropMeanMs', 'outageMeanMs', 'crashP', 'primaryCrashP', 'diskEioP', 'diskEnospcP', 'diskSlowP', 'diskSlowMsMax', 'metaEioP', 'indexEioP', 'lostMountpathAtMs'];
@@ -142,7 +142,7 @@ export interface FaultStats {
 
 /**
  * Injects a plan's faults into a running cluster as scheduler events ('fault.*' of node 'world')
- * until heal(). At most one target is out at a time.
+ * until heal(). At most one node (a target or the primary) is out at a time.
  */
 export class FaultDriver {
   readonly random: SimRandom;
@@ -153,7 +153,7 @@ export class FaultDriver {
   onLost: ((target: string, mountpath: string) => void) | undefined;
   #events = new Set<SimEvent>();
   #active = false;
-  /** The target currently isolated or crashed. */
+  /** The node currently isolated or crashed (a target, or the primary). */
   #out: string | undefined;
   /** When the last outage ended. */
   #outEndMs = -Infinity;
@@ -189,7 +189,7 @@ export class FaultDriver {
     if (p.outageMeanMs > 0) this.#every(p.outageMeanMs, 'fault.outage', () => this.#outage());
   }
 
-  /** Stops injecting, heals partitions, restarts a crashed target; resolves when it has restarted. */
+  /** Stops injecting (a lost mountpath stays lost), heals partitions, restarts a crashed node; resolves when it has restarted. */
   async heal(): Promise<void> {
     this.#active = false;
     for (const ev of this.#events) this.c.world.sched.cancel(ev);
@@ -317,14 +317,15 @@ export class FaultDriver {
     const p = this.plan;
     const sched = this.c.world.sched;
     const net = this.c.world.net;
+    const l = this.lost !== undefined && this.lost.target === id ? this.lost : undefined;
+    const lostDir = l === undefined ? '' : `${l.mountpath}/`;
     this.c.world.disk(id).faults = {
       error: (op: SimDiskOp, path: string) => {
-        const l = this.lost;
-        if (l !== undefined && l.target === id && (path === l.mountpath || path.startsWith(`${l.mountpath}/`))) {
+        if (l !== undefined && (path.startsWith(lostDir) || path === l.mountpath)) {
           this.stats.lostErrors++;
           return 'EIO';
         }
-        if (!random) return undefined;
+        if (!random || op === 'dir') return undefined; // no random faults on directory ops
         if (op === 'index') {
           if (p.indexEioP > 0 && this.random.float() < p.indexEioP) {
             this.stats.indexErrors++;
@@ -352,7 +353,7 @@ export class FaultDriver {
         return undefined;
       },
       delay: (op: SimDiskOp, path: string) => {
-        if (!random || !objectPath(path) || (op !== 'open' && op !== 'write' && op !== 'read') || this.random.float() >= p.diskSlowP) return undefined;
+        if (!random || (op !== 'open' && op !== 'write' && op !== 'read') || !objectPath(path) || this.random.float() >= p.diskSlowP) return undefined;
         this.stats.diskSlow++;
         const inc = net.incarnationOf(id);
         const ms = this.random.range(0, p.diskSlowMsMax);

@@ -45,8 +45,9 @@ export function drawIoModel(seed: number): SimIoModel {
  */
 export class SimDevices {
   readonly #busyUntil = new Map<string, number>();
-  /** Device roots (mountpaths), longest first. */
+  /** Device roots (mountpaths), longest first, and the same with a trailing '/' (no allocation per lookup). */
   #roots: string[] = [];
+  #rootsSlash: string[] = [];
   readonly random: SimRandom;
   /** Ops take virtual time (else they complete at once: the simulator without an I/O model). */
   readonly timed: boolean;
@@ -59,10 +60,12 @@ export class SimDevices {
   /** Each root is a device of its own (a mountpath); other paths share the system device. */
   setRoots(roots: readonly string[]): void {
     this.#roots = [...roots].map((r) => r.replace(/\/+$/, '')).sort((a, b) => b.length - a.length);
+    this.#rootsSlash = this.#roots.map((r) => `${r}/`);
   }
 
   device(path: string): string {
-    for (const r of this.#roots) if (path === r || path.startsWith(`${r}/`)) return r;
+    const roots = this.#roots;
+    for (let i = 0; i < roots.length; i++) if (path.startsWith(this.#rootsSlash[i]!) || path === roots[i]) return roots[i]!;
     return SIM_SYSTEM_DEVICE;
   }
 

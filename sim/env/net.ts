@@ -77,11 +77,27 @@ function parseUrl(url: string): { key: string; target: string } {
   return { key: addrKey(hostname, port), target };
 }
 
+/** The whole content of bodies made from a buffer, so that a sim-side reader can skip the stream. */
+const BUFFERED = new WeakMap<Readable, Buffer>();
+
+/**
+ * The bytes of a body stream made here from a buffer, the stream consumed (destroyed); undefined for
+ * any other stream. Only for sim-side readers (the client): nodes read their streams as in production.
+ */
+export function takeBuffered(r: Readable): Buffer | undefined {
+  const buf = BUFFERED.get(r);
+  if (buf === undefined || r.readableDidRead) return undefined;
+  BUFFERED.delete(r);
+  r.destroy();
+  return buf;
+}
+
 function toReadable(body: Uint8Array | string | Readable | undefined): Readable {
   if (body instanceof Readable) return body;
-  if (body === undefined) return Readable.from([], { objectMode: false });
-  const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body); // a copy: the wire does not share memory
-  return Readable.from(buf.byteLength > 0 ? [buf] : [], { objectMode: false });
+  const buf = body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body) : Buffer.from(body); // a copy: the wire does not share memory
+  const r = Readable.from(buf.byteLength > 0 ? [buf] : [], { objectMode: false });
+  BUFFERED.set(r, buf);
+  return r;
 }
 
 function bodyForbidden(method: string, status: number): boolean {

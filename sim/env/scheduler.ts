@@ -9,6 +9,8 @@ export const SIM_EPOCH_MS = 1_735_689_600_000;
 /** An interval shorter than this would spin the scheduler without advancing time. */
 export const SIM_INTERVAL_MS_MIN = 1;
 
+const NOOP = (): void => {};
+
 export interface SimEvent {
   readonly atMs: number;
   readonly seq: number;
@@ -41,6 +43,11 @@ export class Scheduler {
     return this.#live;
   }
 
+  /** Entries in the queue, cancelled ones included (they leave it when they reach the head). */
+  get queued(): number {
+    return this.#heap.length;
+  }
+
   /** Time of the next live event, or undefined when idle. */
   peekMs(): number | undefined {
     this.#dropCancelledHead();
@@ -62,6 +69,7 @@ export class Scheduler {
   cancel(ev: SimEvent): void {
     if (ev.cancelled) return;
     ev.cancelled = true;
+    ev.fn = NOOP; // the entry stays queued until it reaches the head: let its closure go now (GC)
     this.#live--;
   }
 
