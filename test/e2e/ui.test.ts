@@ -82,6 +82,27 @@ test('jobs are started, watched and stopped in the UI', { skip: existsSync(CHROM
     await page.locator('#ctlmsg.err').waitFor({ timeout: UI_WAIT_MS });
     assert.match((await page.locator('#ctlmsg').textContent()) ?? '', /unknown xaction kind "no-such-kind"/);
     await page.screenshot({ path: SCREENSHOT_STOPPED, fullPage: true });
+
+    // rebalance by hand from the page: a cluster-wide job `g<N>` whose per-target progress is drawn
+    const before = await page.locator('#ctlmsg').textContent();
+    await page.locator('#kind').fill('rebalance');
+    await page.locator('#startgo').click();
+    await page.waitForFunction(`document.getElementById('ctlmsg').textContent !== ${JSON.stringify(before)}`, undefined, { timeout: UI_WAIT_MS });
+    const rebMsg = (await page.locator('#ctlmsg').textContent()) ?? '';
+    const reb = /^start rebalance: job (g\d+)$/.exec(rebMsg);
+    assert.ok(reb, `no rebalance id in "${rebMsg}"`);
+    const rebCard = page.locator(`.job[data-xid="${reb[1]}"]`);
+    await page.locator(`.job[data-xid="${reb[1]}"][data-state="finished"]`).waitFor({ timeout: UI_WAIT_MS });
+    assert.equal(await rebCard.getAttribute('data-kind'), 'rebalance');
+    assert.equal(await rebCard.locator('tr').count(), 4, 'one row per target');
+    // a target in maintenance is shown so in the cluster map
+    const smap = JSON.parse((await http(`${c.proxyUrl}/v1/cluster?what=smap`)).text) as { tmap: Record<string, unknown> };
+    const tid = Object.keys(smap.tmap).sort()[0]!;
+    const maint = await http(`${c.proxyUrl}/v1/cluster`, { method: 'PUT', body: { action: 'start-maintenance', value: { sid: tid } } });
+    assert.equal(maint.status, 200, maint.text);
+    // flags 4 (maintenance), then 4|16 once the rebalance moved its objects away
+    await page.locator(`.node.target[data-node="${tid}"]`, { hasText: '(maintenance)' }).waitFor({ timeout: UI_WAIT_MS });
+    assert.ok(Number(await page.locator(`.node.target[data-node="${tid}"]`).getAttribute('data-flags')) & 4);
   } finally {
     await browser.close();
     await rm(profile, { recursive: true, force: true });
