@@ -3,7 +3,7 @@
 // nextTick queues drain (one real setImmediate turn) before the next event: Node's stream internals
 // and every await in the nodes settle deterministically in that turn. No real timer reaches a node.
 import { setImmediate as macrotask } from 'node:timers/promises';
-import { startNode, type RunningNode } from '../nodes/node.ts';
+import { startNode, type NodeHooks, type RunningNode } from '../nodes/node.ts';
 import type { NodeConfig } from '../nodes/config.ts';
 import type { DaemonType } from '../protocol/smap.ts';
 import { Hrw } from '../nodes/cluster/hrw.ts';
@@ -68,6 +68,12 @@ export class SimCluster {
   readonly envs = new Map<string, SimNodeEnv>();
   /** Nodes crashed and not yet restarted. */
   readonly crashed = new Set<string>();
+  /**
+   * Nodes that left on the primary's request (membership): `shutdown` (in maintenance, restartable)
+   * or `decommissioned` (gone for good). Their graceful stops in flight are in `stopping`.
+   */
+  readonly departed = new Map<string, 'shutdown' | 'decommissioned'>();
+  readonly stopping = new Set<Promise<void>>();
   /** Starts of each node so far minus one (0 for the first start). */
   readonly incarnations = new Map<string, number>();
   readonly client: SimClient;
@@ -121,7 +127,7 @@ export class SimCluster {
     this.world.devices(id, Object.keys(spec.cfg.fspaths ?? {}));
     const env = this.world.envFor(id, this.incarnations.get(id) ?? 0);
     this.envs.set(id, env);
-    const node = await this.drive(startNode(env, spec.cfg, spec.role, id));
+    const node = await this.drive(startNode(env, spec.cfg, spec.role, id, this.#hooks(id)));
     this.nodes.set(id, node);
   }
 
@@ -131,11 +137,28 @@ export class SimCluster {
    * for it (waitFormed) or check how the cluster handles it.
    */
   async addTarget(): Promise<string> {
+    const spec = this.#newTargetSpec();
+    await this.startNode(spec.id);
+    return spec.id;
+  }
+
+  /**
+   * A new target that joins, started from inside a run (the membership driver): like restart(), it
+   * does not drive the scheduler; the run in progress settles it.
+   */
+  async addTargetInRun(): Promise<string> {
+    const spec = this.#newTargetSpec();
+    this.crashed.add(spec.id); // a node that is down, about to start for the first time
+    await this.restart(spec.id);
+    return spec.id;
+  }
+
+  #newTargetSpec(): SimNodeSpec {
     const spec = nodeSpec(this.specs.length, 'target', this.opts);
     if (this.specs.some((s) => s.id === spec.id)) throw new Error(`node ${spec.id} exists`);
     this.specs.push(spec);
-    await this.startNode(spec.id);
-    return spec.id;
+    this.world.devices(spec.id, Object.keys(spec.cfg.fspaths ?? {}));
+    return spec;
   }
 
   /**
@@ -170,7 +193,7 @@ export class SimCluster {
     this.envs.set(id, env);
     let node: RunningNode;
     try {
-      node = await startNode(env, spec.cfg, spec.role, id);
+      node = await startNode(env, spec.cfg, spec.role, id, this.#hooks(id));
     } catch (e) {
       // a start that fails is a process that exits: nothing of it keeps running; it is down again
       if (this.world.net.alive(id, inc)) {
@@ -182,6 +205,44 @@ export class SimCluster {
       throw e;
     }
     if (this.world.net.alive(id, inc)) this.nodes.set(id, node);
+  }
+
+  /** The nodes that belong to the cluster: every spec but the decommissioned ones. */
+  members(): SimNodeSpec[] {
+    return this.specs.filter((s) => this.departed.get(s.id) !== 'decommissioned');
+  }
+
+  /** A node the primary asked to go (shutdown-node, decommission) stops gracefully, as its process would. */
+  #hooks(id: string): NodeHooks {
+    return {
+      onShutdown: (req) => {
+        const node = this.nodes.get(id);
+        if (!node) return;
+        this.departed.set(id, req.decommission ? 'decommissioned' : 'shutdown');
+        this.nodes.delete(id);
+        const env = this.envs.get(id);
+        const p: Promise<void> = node
+          .stop()
+          .catch((e: unknown) => this.world.logs.logger({ node: id }).warn({ err: String(e) }, 'sim: graceful stop failed'))
+          .then(async () => {
+            env?.timers.kill();
+            this.world.net.crash(id); // nothing of the old process may answer any more
+            this.envs.delete(id);
+            await env?.workers.close();
+          })
+          .finally(() => this.stopping.delete(p));
+        this.stopping.add(p);
+      },
+    };
+  }
+
+  /** Starts a node that was shut down in maintenance again (it re-joins, still in maintenance). */
+  async restartDeparted(id: string): Promise<void> {
+    if (this.departed.get(id) !== 'shutdown') throw new Error(`node ${id} was not shut down`);
+    await Promise.all(this.stopping);
+    this.departed.delete(id);
+    this.crashed.add(id);
+    await this.restart(id);
   }
 
   /** Polls the primary's Smap until every proxy and target is in it. */

@@ -30,6 +30,9 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
 }
 
+/** What the primary logs when it drops a node that stopped answering keepalives (nodes/proxy/primary.ts). */
+export const UNPLANNED_REMOVAL_MSG = 'node stopped answering keepalives: removed from the cluster map';
+
 export class InvariantChecker {
   /** Highest Smap/BMD version each node has shown. */
   readonly #smapMax = new Map<string, number>();
@@ -48,13 +51,40 @@ export class InvariantChecker {
   lost: LostMountpath | undefined;
   placement: SimPlacement | undefined;
 
-  constructor(readonly c: SimCluster) {}
+  /**
+   * The workload changes membership on purpose (sim/membership.ts): Smap versions and node counts
+   * move by design, so only an unplanned removal (the primary dropping a node that stopped answering
+   * keepalives) relaxes the placement checks.
+   */
+  plannedMembership = false;
+
+  constructor(readonly c: SimCluster) {
+    c.world.logs.watch(UNPLANNED_REMOVAL_MSG, () => (this.membershipChanged = true));
+  }
 
   /** A mountpath was lost: from now on its names are exempt from the data checks. */
   markLost(target: string, mountpath: string, placement: SimPlacement): void {
     this.lost = { target, mountpath, atMs: this.c.nowMs };
     this.placement = placement;
+    // With membership changes names move between targets: what the mountpath held when it was lost
+    // is read from its disk instead of computed from the formed cluster's placement.
+    if (this.plannedMembership) {
+      const prefix = `${mountpath}/@ais/`;
+      this.#lostNames = new Set(
+        this.c.world
+          .disk(target)
+          .filePaths()
+          .filter((p) => p.startsWith(prefix) && p.includes('/%ob/'))
+          .map((p) => {
+            const rest = p.slice(prefix.length);
+            const bucket = rest.slice(0, rest.indexOf('/'));
+            return `${bucket}/${rest.slice(rest.indexOf('/%ob/') + 5)}`;
+          }),
+      );
+    }
   }
+
+  #lostNames: Set<string> | undefined;
 
   /**
    * `name` of `bucket` was placed on the lost mountpath (so it may be unreadable, fail every write,
@@ -64,6 +94,7 @@ export class InvariantChecker {
   isLost(bucket: string, name: string): boolean {
     const l = this.lost;
     if (l === undefined || this.placement === undefined) return false;
+    if (this.#lostNames !== undefined) return this.#lostNames.has(`${bucket}/${name}`);
     const p = this.placement.locate(bucket, name);
     return p.target === l.target && p.mountpath === l.mountpath;
   }
@@ -121,18 +152,19 @@ export class InvariantChecker {
       if (seen === undefined) this.#primaryOf.set(v.smap, { primary: v.primary, node: id });
       else if (seen.primary !== v.primary) this.fail(`Smap v${v.smap} has primary ${seen.primary} on ${seen.node} but ${v.primary} on ${id}`);
       // each start of the primary bumps the Smap (it re-adds itself); any other bump is a removal/re-join
-      if (v.proxies < nP || v.targets < nT || v.smap > this.formedSmapVersion + this.c.restartCount(this.c.primaryId)) this.membershipChanged = true;
+      if (!this.plannedMembership && (v.proxies < nP || v.targets < nT || v.smap > this.formedSmapVersion + this.c.restartCount(this.c.primaryId))) this.membershipChanged = true;
     });
     return out;
   }
 
   /** Every node runs, answers, and holds the same full Smap and the same BMD. */
   async converged(): Promise<boolean> {
-    if (this.c.crashed.size > 0 || this.c.nodes.size !== this.c.specs.length) return false;
+    const members = this.c.members();
+    if (this.c.crashed.size > 0 || this.c.stopping.size > 0 || members.some((s) => !this.c.nodes.has(s.id))) return false;
     const views = await this.sample();
-    if (views.size !== this.c.specs.length) return false;
-    const nP = this.c.specs.filter((s) => s.role === 'proxy').length;
-    const nT = this.c.specs.length - nP;
+    if (views.size !== members.length) return false;
+    const nP = members.filter((s) => s.role === 'proxy').length;
+    const nT = members.length - nP;
     const all = [...views.values()];
     const v0 = all[0]!;
     return all.every((v) => v.smap === v0.smap && v.bmd === v0.bmd && v.primary === v0.primary && v.proxies === nP && v.targets === nT);

@@ -7,7 +7,7 @@ import { FAULT_PROFILES, FAULT_RATE_NAMES, type FaultProfile } from './faults.ts
 import { cpuMsSince, replayCommand, runSeed, type SimRunOptions } from './run.ts';
 import { failureLines, parseSeeds, runSweep, summaryHeader, summaryRow } from './sweep.ts';
 
-const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--lost-mountpath] [--no-io-time] [--override rate=value,...] [--verbose]';
+const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--no-membership] [--lost-mountpath] [--no-io-time] [--override rate=value,...] [--verbose]';
 
 function intArg(v: string | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
@@ -36,6 +36,7 @@ async function main(): Promise<number> {
       faults: { type: 'string' },
       'power-loss': { type: 'boolean' },
       'no-jobs': { type: 'boolean' },
+      'no-membership': { type: 'boolean' },
       'lost-mountpath': { type: 'boolean' },
       'no-io-time': { type: 'boolean' },
       override: { type: 'string' },
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
   opts.faults = faults as FaultProfile;
   if (values['power-loss']) opts.powerLoss = true;
   if (values['no-jobs']) opts.jobs = false;
+  if (values['no-membership']) opts.membership = false;
   if (values['lost-mountpath']) opts.lostMountpath = true;
   if (values['no-io-time']) opts.ioTime = false;
   if (values.override !== undefined) opts.faultOverrides = parseOverrides(values.override);
@@ -95,6 +97,8 @@ async function main(): Promise<number> {
   const f = r.faults;
   console.log(`  faults       ${opts.faults}${f ? ` (${f.connDrops} connection drops, ${f.isolations} isolations, ${f.crashes} crashes of which ${f.primaryCrashes} of the primary, ${f.diskErrors} disk errors, ${f.metaErrors} metadata write errors, ${f.indexErrors} index write errors, ${f.diskSlow} slow disk ops)` : ''}`);
   if (r.lost) console.log(`  lost         mountpath ${r.lost.mountpath} of ${r.lost.target} at ${r.lost.atMs.toFixed(3)} ms (${f?.lostErrors ?? 0} failed ops); checks relaxed for ${r.lost.names.length} name(s) placed on it: ${r.lost.names.join(', ')}; ${r.lost.sameTargetNames} name(s) on its other mountpaths checked as usual; ${r.lost.lostReadable} lost name(s) still readable`);
+  const m = r.membership;
+  if (m) console.log(`  membership   ${m.joins} joined, ${m.maintenances} maintenance, ${m.shutdowns} shutdown+restart, ${m.decommissions} decommissioned, ${m.failed} refused`);
   if (r.stats) console.log(`  workload     ${r.stats.puts} PUT (${r.stats.bytesPut} B), ${r.stats.gets} GET, ${r.stats.deletes} DELETE, ${r.stats.lists} list, ${r.stats.failed} failed`);
   if (r.jobs) console.log(`  jobs         ${r.jobs.started} copy-bck started (${r.jobs.startFailed} start failed), ${r.jobs.ended} ended (${r.jobs.endedErr} aborted/err), ${r.jobs.verified} verified, ${r.jobs.unverifiable} unverifiable`);
   if (r.membershipChanged) console.log('  note         a node left the Smap during the run: placement checks were relaxed (no rebalance yet)');

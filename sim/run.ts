@@ -11,6 +11,8 @@ import { InvariantChecker, SimInvariantError } from './invariants.ts';
 import { JobTracker, type JobStats } from './jobs.ts';
 import { SimPlacement } from './placement.ts';
 import { Workload, WORKLOAD_REQUEST_TIMEOUT_MS, type WorkloadStats } from './workload.ts';
+import { MembershipDriver, type MembershipStats } from './membership.ts';
+import { checkPlacement, finalRebalance } from './settle.ts';
 
 export const SIM_BUCKET = 'simbck';
 /** Virtual time the healed cluster gets to converge. */
@@ -27,6 +29,8 @@ export interface SimRunOptions extends SimClusterOptions {
   powerLoss?: boolean;
   /** Copy jobs (copy-bck) now and then in the workload; default on. */
   jobs?: boolean;
+  /** Membership changes (join, maintenance, shutdown, decommission) during the workload; default on. */
+  membership?: boolean;
   /** Force the lost-mountpath fault (else only heavy runs draw it, rarely). */
   lostMountpath?: boolean;
   /** Replace rates of the drawn plan (tests that need a fault to happen, e.g. `primaryCrashP: 1`). */
@@ -58,6 +62,7 @@ export interface SimRunResult {
   stats?: WorkloadStats;
   faults?: FaultStats;
   jobs?: JobStats;
+  membership?: MembershipStats;
   /** A node left the Smap during the run (placement checks were relaxed). */
   membershipChanged: boolean;
   /** A mountpath was lost during the run (its names' checks were relaxed). */
@@ -77,6 +82,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
   let inv: InvariantChecker | undefined;
   let driver: FaultDriver | undefined;
   let jobs: JobTracker | undefined;
+  let members: MembershipDriver | undefined;
   let error: Error | undefined;
   try {
     c = await SimCluster.fromSeed(seed, opts.powerLoss ? { ...opts, features: [...(opts.features ?? []), 'Fsync-PUT'] } : opts);
@@ -86,6 +92,10 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     inv.formedSmapVersion = Number((await c.drive(c.client.smap())).version);
     w = new Workload(c, inv, SIM_BUCKET);
     if (opts.jobs ?? true) w.jobs = jobs = new JobTracker(c, inv, SIM_BUCKET);
+    if (opts.membership ?? true) {
+      inv.plannedMembership = true;
+      members = new MembershipDriver(c);
+    }
     const faulty = profile !== 'none';
     if (faulty || opts.lostMountpath || opts.faultOverrides) {
       c.client.timeoutMs = WORKLOAD_REQUEST_TIMEOUT_MS;
@@ -96,13 +106,20 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
       driver.onLost = (target, mountpath) => checker.markLost(target, mountpath, placement);
       driver.start();
     }
+    members?.start();
     await w.run(opts.steps, { faulty, pauseMsMax: opts.pauseMsMax });
     if (driver) await driver.heal();
+    await members?.heal();
     const deadline = c.nowMs + SIM_CONVERGE_VIRTUAL_MS_MAX;
     for (;;) {
       if (await c.drive(inv.converged(), SIM_CONVERGE_VIRTUAL_MS_MAX)) break;
       if (c.nowMs >= deadline) throw new SimInvariantError(`seed ${seed}: cluster did not converge within ${SIM_CONVERGE_VIRTUAL_MS_MAX} virtual ms after healing`);
       await c.runFor(SIM_CONVERGE_POLL_MS);
+    }
+    if (members) {
+      // As an admin would after failures: one clean rebalance, then every object is at its owner.
+      await finalRebalance(c, inv);
+      await checkPlacement(c, inv, w);
     }
     await jobs?.quiescenceCheck();
     await w.quiescenceCheck();
@@ -132,6 +149,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     stats: w?.stats,
     faults: driver?.stats,
     jobs: jobs?.stats,
+    membership: members?.stats,
     membershipChanged: inv?.membershipChanged ?? false,
     lost: inv?.lost && w ? lostSummary(inv, w) : undefined,
     invariantSamples: inv?.samples ?? 0,
@@ -154,5 +172,5 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 export function replayCommand(seed: number, opts: SimRunOptions): string {
-  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}${opts.faultOverrides ? ` --override ${Object.entries(opts.faultOverrides).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
+  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.membership === false ? ' --no-membership' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}${opts.faultOverrides ? ` --override ${Object.entries(opts.faultOverrides).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
 }

@@ -233,7 +233,7 @@ export class Workload {
       case 'delete':
         this.stats.deletes++;
         if (r.status === 200 || r.status === 404) {
-          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present`);
+          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present: ${r.text().slice(-80)}`);
           this.model.set(op.name, [null]);
         } else if (failed) this.model.set(op.name, [...slot, null]);
         else this.fail(`DELETE ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);
@@ -242,7 +242,7 @@ export class Workload {
         this.stats.gets++;
         if (failed) return;
         if (r.status === 404) {
-          if (!slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`GET ${op.name}: 404 though acknowledged present (${slot.length} possible states)`);
+          if (!slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`GET ${op.name}: 404 though acknowledged present (${slot.length} possible states): ${r.text().slice(0, 200)}`);
           return;
         }
         if (r.status !== 200) this.fail(`GET ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);

@@ -8,11 +8,18 @@ import type { Snode } from '../../protocol/smap.ts';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'expect']);
 export const REVERSE_PROXY_TIMEOUT_MS = 300_000;
 
-/** `Location: <target-url><path>?<orig query>&pid=<proxy id>&utm=<unix ns>` */
-export function redirectUrl(target: Snode, req: HttpRequest, proxyId: string, nowNs: bigint): string {
+/** Query parameter with the Smap version a request was routed by (a Shoal addition to pid/utm). */
+export const QPARAM_SMAP_VERSION = 'smap_ver';
+
+/**
+ * `Location: <target-url><path>?<orig query>&pid=<proxy id>&utm=<unix ns>&smap_ver=<v>`: the target
+ * learns which Smap chose it, so one that is behind waits for it instead of answering by an older one.
+ */
+export function redirectUrl(target: Snode, req: HttpRequest, proxyId: string, nowNs: bigint, smapVersion: number): string {
   const q = new URLSearchParams(req.query);
   q.set('pid', proxyId);
   q.set('utm', String(nowNs));
+  q.set(QPARAM_SMAP_VERSION, String(smapVersion));
   return `${target.public_net.direct_url}${req.rawPath}?${q.toString()}`;
 }
 

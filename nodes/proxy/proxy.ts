@@ -212,7 +212,7 @@ export class ProxyNode {
     const smap = this.core.owner.smap!;
     const target = this.core.hrw.select(targetCandidates(smap), bckUname(provider, name) + objName);
     if (!target) throw new ErrNoTargets();
-    const location = redirectUrl(target.node, req, this.core.id, this.core.env.clock.realtimeNs());
+    const location = redirectUrl(target.node, req, this.core.id, this.core.env.clock.realtimeNs(), Number(smap.version));
     if (this.core.feature(FEATURE_REVERSE_PROXY)) return relay(this.core.env, req, location);
     return redirectResponse(location);
   }

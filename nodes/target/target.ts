@@ -3,7 +3,7 @@
 import type { HttpRequest, HttpResponse } from '../../runtime/http/types.ts';
 import { What } from '../../protocol/apc.ts';
 import { bmdGet } from '../../protocol/bmd.ts';
-import { ErrBckNotFound, ErrConflict, ErrNotFound } from '../../protocol/errors.ts';
+import { ErrBckNotFound, ErrConflict, ErrNotFound, ErrNotReady } from '../../protocol/errors.ts';
 import { Msg, type LsoPageRequest, type TxnBeginBody, type TxnEndBody } from '../../protocol/intra.ts';
 import { validateBckName, validateObjName } from '../../protocol/names.ts';
 import type { NodeCore } from '../common/node-core.ts';
@@ -19,9 +19,14 @@ import { deleteObject, getObject, headObject, objectMethod, patchObject, putObje
 import { TargetResilver } from './resilver.ts';
 import { Gfn } from './reb/gfn.ts';
 import { forwardIfMisplaced } from './reb/forward.ts';
+import { QPARAM_SMAP_VERSION, redirectResponse, redirectUrl } from '../common/redirect.ts';
 import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
 import { ErrObjNotFound } from '../../protocol/errors.ts';
 import { mountpathRequest } from './mountpath-api.ts';
+
+/** A target behind the Smap a request was routed by waits this long for the metasync. */
+export const SMAP_CATCH_UP_WAIT_MS = 3_000;
+export const SMAP_CATCH_UP_POLL_MS = 50;
 
 export class TargetNode {
   readonly core: NodeCore;
@@ -87,11 +92,35 @@ export class TargetNode {
     return { ok: true };
   }
 
-  /** Rebalance settling and the object is not here yet: fetch it from the neighbour that has it. */
-  async #fromNeighbor(ctx: ObjectCtx): Promise<void> {
-    if (!this.xacts.reb.active || this.storage.head(ctx.bck, ctx.objName) !== undefined) return;
-    // Only the HRW owner asks: a non-owner serves what it has (and must not pull objects back).
-    if (this.core.ownerOf(ctx.bck, ctx.objName)?.daemon_id === this.core.id) await this.gfn.fetch(ctx.bck, ctx.objName);
+  /**
+   * Rebalance settling and the object is not here: the owner fetches it from the neighbour that has
+   * it; a former owner (the request was redirected by an older Smap, and the object moved on)
+   * redirects to the current owner. A non-owner never pulls objects back.
+   */
+  async #fromNeighbor(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse | undefined> {
+    if (!this.xacts.reb.active || this.storage.head(ctx.bck, ctx.objName) !== undefined) return undefined;
+    const owner = this.core.ownerOf(ctx.bck, ctx.objName);
+    if (owner === undefined) return undefined;
+    if (owner.daemon_id === this.core.id) {
+      await this.gfn.fetch(ctx.bck, ctx.objName);
+      return undefined;
+    }
+    return redirectResponse(redirectUrl(owner, req, this.core.id, this.core.env.clock.realtimeNs(), this.core.owner.version('smap')));
+  }
+
+  /**
+   * The request was routed by a newer Smap than ours (a metasync has not reached us yet, e.g. we
+   * were partitioned): wait for it a little, and refuse (503, retriable) rather than answer by the
+   * old one — a 404 from an outdated view would be a lie.
+   */
+  async #catchUp(req: HttpRequest): Promise<void> {
+    const routed = Number(req.query.get(QPARAM_SMAP_VERSION) ?? 0);
+    if (!(routed > this.core.owner.version('smap'))) return;
+    const deadline = this.core.env.clock.monotonicMs() + SMAP_CATCH_UP_WAIT_MS;
+    while (routed > this.core.owner.version('smap') && this.core.env.clock.monotonicMs() < deadline) await this.core.env.timers.sleep(SMAP_CATCH_UP_POLL_MS);
+    if (routed > this.core.owner.version('smap')) {
+      throw new ErrNotReady(`t[${this.core.id}] has cluster map v${this.core.owner.version('smap')}, the request was routed by v${routed}: retry`);
+    }
   }
 
   /** Ready once admitted and while in the cluster map (a target dropped from it re-joins first). */
@@ -116,6 +145,7 @@ export class TargetNode {
 
   async #objects(req: HttpRequest, items: string[]): Promise<HttpResponse> {
     objectMethod(req.method, req.rawPath);
+    await this.#catchUp(req);
     const provider = providerOf(req.query);
     const name = items[2] ?? '';
     validateBckName(name);
@@ -133,11 +163,9 @@ export class TargetNode {
     };
     switch (req.method) {
       case 'GET':
-        await this.#fromNeighbor(ctx);
-        return getObject(ctx, req);
+        return (await this.#fromNeighbor(ctx, req)) ?? getObject(ctx, req);
       case 'HEAD':
-        await this.#fromNeighbor(ctx);
-        return headObject(ctx);
+        return (await this.#fromNeighbor(ctx, req)) ?? headObject(ctx);
       case 'PUT': {
         if (this.txns.destroying(provider, name)) throw new ErrConflict(`bucket ${provider}://${name} is being destroyed`);
         const res = await putObject(ctx, req);

@@ -44,7 +44,7 @@ export class SimWorld {
     if (opts.ioTime === false) this.io = { diskOpMsMin: 0, diskOpMsMax: 0, diskBytesPerMs: Infinity, netBytesPerMs: Infinity };
     this.net = new SimNetwork({ sched: this.sched, random: SimRandom.stream(seed, 'net'), bytesPerMs: this.io.netBytesPerMs });
     this.random = SimRandom.stream(seed, 'world');
-    this.logs = new SimLogSink(() => this.sched.nowMs, opts.verbose ?? false, opts.logLevel ?? 'info');
+    this.logs = new SimLogSink(() => this.sched.nowMs, opts.verbose ?? false, opts.logLevel ?? (process.env.SIM_LOG_LEVEL as 'debug' | undefined) ?? 'info');
   }
 
   /** The disk of `nodeId`, created on first use and kept across restarts of the node. */

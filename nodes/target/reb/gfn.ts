@@ -8,7 +8,7 @@ import type { BckRefWire } from '../../../protocol/intra.ts';
 import {
   RebMsg, type GfnGetReply, type GfnGetReq, type GfnHeadReply, type GfnMeta, type GfnReq, type RebDelReply, type RebDelReq,
 } from '../../../protocol/reb.ts';
-import type { Snode } from '../../../protocol/smap.ts';
+import { rebTargets, type Snode } from '../../../protocol/smap.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { ObjMeta, Storage } from '../storage/storage.ts';
 
@@ -53,13 +53,15 @@ export class Gfn {
       const r = b as RebDelReq;
       this.#storage.tombstone(r.bck, r.name, r.mtimeMs);
       const deleted = await this.#storage.deleteIf(r.bck, r.name, (m) => m.mtimeMs <= r.mtimeMs, { sync: this.#core.feature('Fsync-PUT') });
+      this.#core.env.log.debug({ name: r.name, deleted }, 'delete during rebalance');
       return { deleted };
     });
   }
 
+  /** Every target that may hold objects (not those whose data a rebalance already moved away). */
   #peers(): Snode[] {
     const smap = this.#core.owner.smap;
-    return smap ? Object.values(smap.tmap).filter((t) => t.daemon_id !== this.#core.id) : [];
+    return smap ? rebTargets(smap).filter((t) => t.daemon_id !== this.#core.id) : [];
   }
 
   /** Fetches the newest neighbour copy of a missing object into local storage; no-op if none. */
@@ -76,16 +78,19 @@ export class Gfn {
   async #fetch(bck: BckRefWire, name: string): Promise<void> {
     const { ctrl, data, env } = this.#core;
     if (this.#storage.head(bck, name) !== undefined || this.#storage.tombstoned(bck, name)) return;
+    let unreachable: string | undefined;
     const found = await Promise.all(
       this.#peers().map((t) =>
         ctrl.request<GfnHeadReply>(t.intra_control_net.direct_url, RebMsg.gfnHead, { bck, name } satisfies GfnReq, { timeoutMs: GFN_TIMEOUT_MS }).then(
           (r) => (r.meta ? { t, meta: r.meta } : undefined),
-          () => undefined,
+          (e: Error) => void (unreachable ??= `${t.daemon_id}: ${e.message}`),
         ),
       ),
     );
     let best: { t: Snode; meta: GfnMeta } | undefined;
     for (const f of found) if (f && (!best || f.meta.mtimeMs > best.meta.mtimeMs)) best = f;
+    // Not found, but not everyone could be asked: the object may be there (503, not 404).
+    if (!best && unreachable !== undefined) throw new ErrPeerUnreachable(`get-from-neighbor of ${bck.name}/${name}: ${unreachable}`);
     if (!best) return;
     const { t, meta } = best;
     const body = new PassThrough();
@@ -112,6 +117,7 @@ export class Gfn {
       body.destroy(e instanceof Error ? e : new Error(String(e)));
       await put.catch(() => undefined);
       env.log.warn({ bck: bck.name, name, from: t.daemon_id, err: (e as Error).message }, 'get-from-neighbor failed');
+      if (this.#storage.head(bck, name) === undefined) throw new ErrPeerUnreachable(`get-from-neighbor of ${bck.name}/${name} from ${t.daemon_id}: ${(e as Error).message}`);
     }
   }
 
@@ -121,6 +127,7 @@ export class Gfn {
    */
   async deleteEverywhere(bck: BckRefWire, name: string, sync: boolean): Promise<boolean> {
     const nowMs = this.#core.env.clock.realtimeMs();
+    const absorbed = this.#storage.absorbedCount(bck, name);
     this.#storage.tombstone(bck, name, nowMs);
     const local = await this.#storage.deleteIf(bck, name, () => true, { sync });
     const req: RebDelReq = { bck, name, mtimeMs: nowMs };
@@ -129,6 +136,7 @@ export class Gfn {
     );
     const down = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (down) throw new ErrPeerUnreachable(`delete of ${bck.name}/${name} during rebalance may be incomplete: ${(down.reason as Error).message}`);
-    return local || results.some((r) => r.status === 'fulfilled' && r.value.deleted);
+    // A copy on its way here when the delete came was dropped on arrival: that delete removed it too.
+    return local || results.some((r) => r.status === 'fulfilled' && r.value.deleted) || this.#storage.absorbedCount(bck, name) > absorbed;
   }
 }

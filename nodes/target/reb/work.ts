@@ -75,6 +75,7 @@ export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
     const sync = core.feature('Fsync-PUT');
     const shipper = new Shipper(core, id, signal, REB_WINDOW_CHUNKS, (dst, size, err) => {
       const it = { bck: dst.bck, name: dst.name };
+      core.env.log.debug({ id, name: dst.name, err: err?.message }, 'rebalance: sent');
       if (err) {
         failed.set(keyOf(it), { ...it, err: err.message });
         return;

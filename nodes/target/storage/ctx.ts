@@ -24,6 +24,8 @@ export interface StorageCtx {
   readonly cksums: CksumPool;
   /** Names deleted while a rebalance runs → delete time (realtime ms): older incoming copies are dropped. */
   readonly tombstones: Map<string, number>;
+  /** Per name: how many moved copies arrived after a delete and were dropped (the delete removed them). */
+  readonly absorbed: Map<string, number>;
   /** Called when the atime batch is full: the owner flushes it. */
   onAtimeBatchFull(): void;
 }

@@ -84,9 +84,16 @@ async function putWith(
       if (opts.keep) {
         // Rebalance / get-from-neighbor: what is here wins a tie; a later delete wins too.
         const newer = prev.find((p) => p.meta.mtimeMs >= opts.keep!.mtimeMs);
-        if (newer) return newer.meta;
+        if (newer) {
+          ctx.env.log.debug({ objName, have: newer.meta.mtimeMs, got: opts.keep.mtimeMs }, 'moved copy not stored: a newer one is here');
+          return newer.meta;
+        }
         const tomb = ctx.tombstones.get(uname);
-        if (tomb !== undefined && tomb >= opts.keep.mtimeMs) return keptMeta(received, opts.keep, opts.customMd);
+        if (tomb !== undefined && tomb >= opts.keep.mtimeMs) {
+          ctx.env.log.debug({ objName, deleted: tomb, got: opts.keep.mtimeMs }, 'moved copy not stored: deleted since');
+          ctx.absorbed.set(uname, (ctx.absorbed.get(uname) ?? 0) + 1);
+          return keptMeta(received, opts.keep, opts.customMd);
+        }
       }
       return withPinned([dst, ...prev.map((p) => p.mountpath)], async () => {
         if (dst !== mp) {

@@ -22,6 +22,8 @@ import { putObject, putObjectBytes, type PutOpts } from './put.ts';
 
 /** Index entries removed per batch when a bucket is destroyed (one lmdb commit per batch). */
 export const DESTROY_BATCH_SIZE = 10_000;
+/** Names whose dropped-copy counts are kept (cleared past this at the end of a rebalance). */
+export const ABSORBED_NAMES_MAX = 100_000;
 /** Most mountpaths one target takes (HRW over them is a linear scan per object). */
 export const MOUNTPATHS_MAX = 128;
 
@@ -60,6 +62,7 @@ export class Storage {
       atimes: new AtimeBatch(),
       cksums: new CksumPool(),
       tombstones: new Map(),
+      absorbed: new Map(),
       onAtimeBatchFull: () => void this.flushAtimes(),
     };
     this.mpaths = new MountpathSet(env, this.#ctx, hrw, disabled, vmdPath);
@@ -142,9 +145,19 @@ export class Storage {
     return this.#ctx.tombstones.has(objUname(bck, objName));
   }
 
+  /**
+   * How many moved copies of this name arrived after a delete and were dropped; a delete that sees
+   * it grow while it runs removed an object on its way here. Kept past clearTombstones (a delete may
+   * still be asking the peers when the rebalance ends), bounded.
+   */
+  absorbedCount(bck: BckRef, objName: string): number {
+    return this.#ctx.absorbed.get(objUname(bck, objName)) ?? 0;
+  }
+
   /** Every object moved by rebalance has arrived (all peers done): forget the deletes. */
   clearTombstones(): void {
     this.#ctx.tombstones.clear();
+    if (this.#ctx.absorbed.size > ABSORBED_NAMES_MAX) this.#ctx.absorbed.clear();
   }
 
   setCustomMd(bck: BckRef, objName: string, md: Record<string, string>, replace: boolean): Promise<ObjMeta> {
