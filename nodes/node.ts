@@ -70,7 +70,6 @@ export async function startNode(env: Env, cfg: NodeConfig, role: DaemonType, dae
   if (role === 'target') {
     const mpaths = Object.keys(cfg.fspaths ?? {});
     if (mpaths.length === 0) throw new ErrInvalidArgument('a target needs at least one mountpath in "fspaths"');
-    for (const mp of mpaths) await env.disk.mkdir(mp);
     // The mountpath set as last attached/detached (persisted in confdir) wins over the config's.
     const vmdPath = `${cfg.confdir}/${VMD_FILE_NAME}`;
     storage = await Storage.open(withActor(env, `${daemonId}/root/storage`), { mountpaths: mpaths, hrw, vmdPath });

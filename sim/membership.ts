@@ -150,6 +150,34 @@ export class MembershipDriver {
     return false;
   }
 
+  /**
+   * A mountpath was lost: the admin disables it (no resilver: its objects cannot be read), as AIS's
+   * filesystem health checker would, so HRW stops placing names there while membership changes.
+   */
+  disableLost(target: string, mountpath: string): void {
+    const body = Buffer.from(JSON.stringify({ action: 'disable-mp', value: mountpath }));
+    const headers = { 'content-type': 'application/json', 'ais-node-id': target };
+    const run = async (): Promise<void> => {
+      for (let i = 0; i < MEMBERSHIP_RETRIES_MAX; i++) {
+        const r = await this.c.client.request('POST', '/v1/reverse/daemon/mountpaths?dntres=true', { body, headers }).catch(() => undefined);
+        if (r?.status === 200) {
+          this.#log.info({ target, mountpath }, 'membership: lost mountpath disabled');
+          return;
+        }
+        if (r !== undefined && r.status > 0 && r.status < 500) {
+          this.#log.warn({ target, mountpath, status: r.status, err: r.text() }, 'membership: disabling the lost mountpath refused');
+          return;
+        }
+        await this.#sleep(MEMBERSHIP_RETRY_MS);
+      }
+    };
+    const p: Promise<void> = run().finally(() => this.#side.delete(p));
+    this.#side.add(p);
+  }
+
+  /** Admin actions besides the planned operations (disabling a lost mountpath). */
+  readonly #side = new Set<Promise<void>>();
+
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.c.world.sched.after(ms, 'world', 'membership.wait', resolve));
   }
@@ -163,6 +191,7 @@ export class MembershipDriver {
     if (this.#event) this.c.world.sched.cancel(this.#event);
     this.#event = undefined;
     if (this.#task) await this.c.drive(this.#task);
+    while (this.#side.size > 0) await this.c.drive(Promise.all([...this.#side]));
     for (const id of [...this.maint]) await this.c.drive(this.#bringBack(id));
     while (this.c.stopping.size > 0) await this.c.drive(Promise.all([...this.c.stopping]));
     if (this.error) throw this.error;

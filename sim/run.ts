@@ -103,7 +103,11 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
       w.failedPutMayDelete = driver.plan.indexEioP > 0;
       const placement = await SimPlacement.create(c.specs);
       const checker = inv;
-      driver.onLost = (target, mountpath) => checker.markLost(target, mountpath, placement);
+      const m = members;
+      driver.onLost = (target, mountpath) => {
+        checker.markLost(target, mountpath, placement);
+        m?.disableLost(target, mountpath);
+      };
       driver.start();
     }
     members?.start();

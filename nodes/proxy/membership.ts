@@ -22,6 +22,9 @@ export type MemberAction = (typeof MemberAct)[keyof typeof MemberAct];
 
 export const SNODE_FETCH_TIMEOUT_MS = 5_000;
 export const SHUTDOWN_REQUEST_TIMEOUT_MS = 5_000;
+/** The last step after a clean rebalance (MaintPostReb, shutdown, removal) is retried on failure. */
+export const LAST_STEP_RETRIES = 5;
+export const LAST_STEP_RETRY_MS = 1_000;
 
 export function isMemberAction(a: string): a is MemberAction {
   return (Object.values(MemberAct) as string[]).includes(a);
@@ -82,6 +85,7 @@ export class Membership {
       const now: Snode[] = [];
       for (const n of nodes) {
         if (action === MemberAct.stopMaintenance) {
+          this.#finals.delete(n.daemon_id); // a shutdown still waiting for its rebalance is called off
           smap = smapWithNode(smap, { ...n, flags: n.flags & ~(SnodeFlag.maint | SnodeFlag.decomm | SnodeFlag.maintPostReb) });
         } else if (n.daemon_type === 'proxy' && action === MemberAct.decommissionNode) {
           // a proxy holds no objects: it leaves at once (below)
@@ -130,7 +134,7 @@ export class Membership {
    * A rebalance ended: if it is the latest and clean, targets in maintenance hold nothing any more
    * (MaintPostReb: later rebalances do not wait for them), and nodes waiting for it take their last step.
    */
-  onRebalanceEnd(agg: XactAggregate): void {
+  onRebalanceEnd(agg: XactAggregate, attempt = 0): void {
     if (agg.kind !== 'rebalance' || agg.id !== rebId(this.#core.owner.version('rmd'))) return;
     if (agg.abortErr || agg.err) return;
     void this.#primary
@@ -144,7 +148,11 @@ export class Membership {
         const ready = [...this.#finals.keys()].map((id) => smap.pmap[id] ?? smap.tmap[id]).filter((n): n is Snode => n !== undefined);
         if (ready.length > 0) await this.#finish(ready);
       })
-      .catch((e: Error) => this.#core.env.log.error({ err: e.message }, 'membership: last step failed'));
+      .catch((e: Error) => {
+        // e.g. the new Smap could not be persisted: try again (the nodes are still waiting for it)
+        this.#core.env.log.error({ err: e.message, attempt }, 'membership: last step failed');
+        if (attempt < LAST_STEP_RETRIES) this.#core.env.timers.setTimeout(() => this.onRebalanceEnd(agg, attempt + 1), LAST_STEP_RETRY_MS);
+      });
   }
 
   /** Shutdown: the node exits (keeps its place, in maintenance). Decommission: it also leaves the Smap. */

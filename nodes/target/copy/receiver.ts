@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import type { CksumType } from '../../../protocol/apc.ts';
 import { CopyMsg, type CopyAbortBody, type CopyBatchBody, type CopyBatchReply, type CopyDoneBody, type CopyObjBody, type KeepMeta } from '../../../protocol/copy.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
-import { ErrInvalidArgument, ErrNotFound } from '../../../protocol/errors.ts';
+import { ErrInvalidArgument, ErrNotFound, ErrNotReady } from '../../../protocol/errors.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { ObjMeta, PutOpts, Storage } from '../storage/storage.ts';
 import type { TimerHandle } from '../../../runtime/env/types.ts';
@@ -74,6 +74,23 @@ export class CopyReceiver {
     };
   }
 
+  /**
+   * The sender chose us by its Smap; ours may differ while a membership change is metasynced. An
+   * acknowledgement means "I hold it and keep it": a target that is not the owner in its own view
+   * refuses (retriable), else two targets that disagree could each hand the object to the other
+   * and both drop their copy.
+   */
+  async #owned(bck: BckRefWire, name: string): Promise<void> {
+    const err = this.#notOwner(bck, name);
+    if (err) throw err;
+  }
+
+  #notOwner(bck: BckRefWire, name: string): ErrNotReady | undefined {
+    const owner = this.#core.ownerOf(bck, name);
+    if (owner === undefined || owner.daemon_id === this.#core.id) return undefined;
+    return new ErrNotReady(`t[${this.#core.id}] is not the owner of ${bck.name}/${name} in its cluster map v${this.#core.owner.version('smap')} (${owner.daemon_id} is): retry`);
+  }
+
   #received(b: { xid: string; size: number; bck: BckRefWire; name: string; keep?: KeepMeta }): { ok: true } {
     if (b.keep) this.#onKept?.(b.bck, b.name);
     const st = this.#states.get(b.xid);
@@ -87,7 +104,9 @@ export class CopyReceiver {
     const failed: CopyBatchReply['failed'] = [];
     await Promise.all(
       b.objs.map((o) =>
-        this.#storage.putBytes(b.bck, o.name, o.data, this.#opts(o, b)).then(
+        this.#owned(b.bck, o.name).then(
+          () => this.#storage.putBytes(b.bck, o.name, o.data, this.#opts(o, b)),
+        ).then(
           () => void this.#received({ xid: b.xid, size: o.size, bck: b.bck, name: o.name, keep: o.keep }),
           (e: unknown) => void failed.push({ name: o.name, err: e instanceof Error ? e.message : String(e) }),
         ),
@@ -99,11 +118,15 @@ export class CopyReceiver {
   #obj(b: CopyObjBody, from: string): Promise<{ ok: true }> {
     const key = `${from}/${b.sid}`;
     if (b.off === 0 && b.last) {
-      return this.#storage.putBytes(b.bck, b.name, b.data, this.#opts(b, b)).then(() => this.#received(b));
+      return this.#owned(b.bck, b.name)
+        .then(() => this.#storage.putBytes(b.bck, b.name, b.data, this.#opts(b, b)))
+        .then(() => this.#received(b));
     }
     let s = this.#sessions.get(key);
     if (b.off === 0) {
       if (s !== undefined) throw new ErrInvalidArgument(`copy session ${b.sid} is already open`);
+      const notOwner = this.#notOwner(b.bck, b.name);
+      if (notOwner) return Promise.reject(notOwner);
       if (this.#sessions.size >= COPY_SESSIONS_MAX) throw new ErrInvalidArgument(`too many copy sessions (max ${COPY_SESSIONS_MAX})`);
       const pt = new PassThrough();
       pt.on('error', () => {}); // surfaces through the put's rejection; never an uncaught 'error'

@@ -104,6 +104,7 @@ export class Gfn {
       writePolicy: this.#core.feature('Fsync-PUT') ? 'immediate' : 'delayed',
       keep: { version: meta.version, mtimeMs: meta.mtimeMs, atimeNs: meta.atimeNs },
     });
+    put.catch(() => {}); // may fail while we still fetch: awaited below
     try {
       for (let off = 0; off < meta.size; off += GFN_CHUNK_BYTES) {
         const len = Math.min(GFN_CHUNK_BYTES, meta.size - off);

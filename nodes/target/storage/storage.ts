@@ -81,16 +81,29 @@ export class Storage {
     });
     if (new Set(paths).size !== paths.length) throw new ErrInvalidArgument('mountpaths must be distinct');
     const mps: Mountpath[] = [];
-    try {
-      for (const p of paths) mps.push(await Mountpath.open(env, opts.hrw, p));
-      let leaked = 0;
-      for (const mp of mps) leaked += await removeWorkFiles(env, mp.path);
-      if (leaked > 0) env.log.info({ leaked }, 'storage: removed leaked work files');
-    } catch (err) {
-      for (const mp of mps) await mp.index.close().catch(() => {});
-      throw err;
+    // A mountpath whose disk fails at startup is disabled, the target starts on the others (as AIS's
+    // filesystem health checker does); only when none opens does the target fail to start.
+    const faulty: string[] = [];
+    let leaked = 0;
+    for (const p of paths) {
+      let mp: Mountpath | undefined;
+      try {
+        mp = await Mountpath.open(env, opts.hrw, p);
+        leaked += await removeWorkFiles(env, mp.path);
+        mps.push(mp);
+      } catch (err) {
+        await mp?.index.close().catch(() => {});
+        if (paths.length === 1 || !isIoError(err)) {
+          for (const m of mps) await m.index.close().catch(() => {});
+          throw err;
+        }
+        env.log.error({ mountpath: p, err: (err as Error).message }, 'storage: mountpath failed to open: disabled');
+        faulty.push(p);
+      }
     }
-    const s = new Storage(env, opts.hrw, mps, vmd?.disabled ?? [], opts.vmdPath);
+    if (mps.length === 0) throw new ErrInvalidArgument(`no mountpath could be opened (${faulty.join(', ')})`);
+    if (leaked > 0) env.log.info({ leaked }, 'storage: removed leaked work files');
+    const s = new Storage(env, opts.hrw, mps, [...(vmd?.disabled ?? []), ...faulty], opts.vmdPath);
     s.#atimeTimer = env.timers.setInterval(() => void s.flushAtimes(), ATIME_FLUSH_INTERVAL_MS);
     return s;
   }
@@ -290,6 +303,11 @@ export class Storage {
   #assertOpen(): void {
     assert(!this.#closed, 'storage: used after close');
   }
+}
+
+function isIoError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'EIO' || code === 'EROFS' || code === 'EACCES' || code === 'ENOSPC';
 }
 
 /** Removes `<mpath>/@<provider>/<bucket>/%wk/*`; returns how many work files there were. */
