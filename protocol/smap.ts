@@ -48,3 +48,11 @@ export function rebTargets(smap: Smap): Snode[] {
 export function activeTargets(smap: Smap): Snode[] {
   return Object.values(smap.tmap).filter((t) => (t.flags & (SnodeFlag.maint | SnodeFlag.decomm)) === 0);
 }
+
+/** Active target ids, sorted and joined: equal strings mean the same HRW owners. */
+export function activeTargetIds(smap: Smap): string {
+  return activeTargets(smap)
+    .map((t) => t.daemon_id)
+    .sort()
+    .join(',');
+}

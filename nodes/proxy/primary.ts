@@ -5,7 +5,7 @@ import type { TimerHandle } from '../../runtime/env/types.ts';
 import type { BMD } from '../../protocol/bmd.ts';
 import type { ClusterConfig } from '../../protocol/config.ts';
 import { defaultClusterConfig } from '../../protocol/config.ts';
-import { activeTargets, rebTargets, SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
+import { activeTargetIds, activeTargets, rebTargets, SnodeFlag, type Smap, type Snode } from '../../protocol/smap.ts';
 import { rebId, type Rmd } from '../../protocol/reb.ts';
 import { Msg, type JoinRequest, type JoinResponse, type MetasyncBody, type MetaVersions } from '../../protocol/intra.ts';
 import { parseFeatures } from '../../protocol/feat.ts';
@@ -100,7 +100,7 @@ export class Primary {
     const { owner } = this.#core;
     const prev = owner.smap!;
     let rmd: Rmd | undefined;
-    const moved = activeIds(prev) !== activeIds(next);
+    const moved = activeTargetIds(prev) !== activeTargetIds(next);
     // No buckets, no objects to move (a forming cluster): no rebalance.
     const empty = owner.bmd === undefined || bmdBuckets(owner.bmd).length === 0;
     if (!opts.skipReb && !empty && (moved || opts.forceReb) && activeTargets(next).length > 0) {
@@ -260,13 +260,6 @@ export class Primary {
   }
 }
 
-/** Active target ids, sorted and joined: equal strings mean the same HRW owners. */
-function activeIds(smap: Smap): string {
-  return activeTargets(smap)
-    .map((t) => t.daemon_id)
-    .sort()
-    .join(',');
-}
 
 function smapNodeFlags(smap: Smap, id: string): number {
   return (smap.pmap[id] ?? smap.tmap[id])?.flags ?? 0;

@@ -21,6 +21,7 @@ import { Gfn } from './reb/gfn.ts';
 import { forwardIfMisplaced } from './reb/forward.ts';
 import { QPARAM_SMAP_VERSION, redirectResponse, redirectUrl } from '../common/redirect.ts';
 import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
+import { activeTargetIds } from '../../protocol/smap.ts';
 import { ErrObjNotFound } from '../../protocol/errors.ts';
 import { mountpathRequest } from './mountpath-api.ts';
 
@@ -66,6 +67,11 @@ export class TargetNode {
     // Restarted in the middle of a rebalance: ask for a new one when joining (AIS reb_interrupted).
     core.rebInterrupted = await this.xacts.reb.load();
     core.owner.onChange('rmd', (next) => this.xacts.startRebalance(next));
+    // New HRW owners (even before the RMD of their rebalance arrives, e.g. it failed to persist):
+    // objects may not be where the new Smap says, so get-from-neighbor is on until a rebalance ends clean.
+    core.owner.onChange('smap', (next, prev) => {
+      if (prev !== undefined && activeTargetIds(prev) !== activeTargetIds(next)) this.xacts.reb.activate();
+    });
     if (core.inSmap()) core.standby = false;
     // Serving starts once the primary admits us: with the metasync that adds us (before the primary
     // sends anyone here), or with the join answer, whichever comes first.
@@ -98,13 +104,17 @@ export class TargetNode {
    * redirects to the current owner. A non-owner never pulls objects back.
    */
   async #fromNeighbor(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse | undefined> {
-    if (!this.xacts.reb.active || this.storage.head(ctx.bck, ctx.objName) !== undefined) return undefined;
+    if (this.storage.head(ctx.bck, ctx.objName) !== undefined) return undefined;
     const owner = this.core.ownerOf(ctx.bck, ctx.objName);
     if (owner === undefined) return undefined;
     if (owner.daemon_id === this.core.id) {
-      await this.gfn.fetch(ctx.bck, ctx.objName);
+      if (this.xacts.reb.active) await this.gfn.fetch(ctx.bck, ctx.objName);
       return undefined;
     }
+    // Routed here by a proxy whose Smap is older than ours: the object has moved on (a direct
+    // request, with no routing Smap, gets what this target holds).
+    const routed = Number(req.query.get(QPARAM_SMAP_VERSION) ?? 0);
+    if (routed === 0 || routed >= this.core.owner.version('smap')) return undefined;
     return redirectResponse(redirectUrl(owner, req, this.core.id, this.core.env.clock.realtimeNs(), this.core.owner.version('smap')));
   }
 
