@@ -118,7 +118,9 @@ export class JobTracker {
       return undefined;
     }
     if (r.status !== 200) {
-      if (!faulty() || (r.status !== 0 && r.status < 500)) this.inv.fail(`copy-bck ${this.bucket} → ${dst}: status ${r.status} ${r.text().slice(0, 300)}`);
+      // a copy is refused while a rebalance runs (AIS limited coexistence): expected with membership changes
+      const rebalancing = r.status === 409 && r.text().includes('rebalancing');
+      if (!rebalancing && (!faulty() || (r.status !== 0 && r.status < 500))) this.inv.fail(`copy-bck ${this.bucket} → ${dst}: status ${r.status} ${r.text().slice(0, 300)}`);
       this.stats.startFailed++;
       return undefined;
     }

@@ -2,7 +2,7 @@
 // bucket transactions. It joins the primary and follows the metasynced Smap/BMD/config.
 import type { HttpRequest, HttpResponse } from '../../runtime/http/types.ts';
 import { What } from '../../protocol/apc.ts';
-import { bmdGet } from '../../protocol/bmd.ts';
+import { bmdBuckets, bmdGet } from '../../protocol/bmd.ts';
 import { ErrBckNotFound, ErrConflict, ErrNotFound, ErrNotReady } from '../../protocol/errors.ts';
 import { Msg, type LsoPageRequest, type TxnBeginBody, type TxnEndBody } from '../../protocol/intra.ts';
 import { validateBckName, validateObjName } from '../../protocol/names.ts';
@@ -70,7 +70,8 @@ export class TargetNode {
     // New HRW owners (even before the RMD of their rebalance arrives, e.g. it failed to persist):
     // objects may not be where the new Smap says, so get-from-neighbor is on until a rebalance ends clean.
     core.owner.onChange('smap', (next, prev) => {
-      if (prev !== undefined && activeTargetIds(prev) !== activeTargetIds(next)) this.xacts.reb.activate();
+      const objects = core.owner.bmd !== undefined && bmdBuckets(core.owner.bmd).length > 0; // else nothing to move
+      if (objects && prev !== undefined && activeTargetIds(prev) !== activeTargetIds(next)) this.xacts.reb.activate();
     });
     if (core.inSmap()) core.standby = false;
     // Serving starts once the primary admits us: with the metasync that adds us (before the primary
@@ -173,7 +174,13 @@ export class TargetNode {
     };
     switch (req.method) {
       case 'GET':
-        return (await this.#fromNeighbor(ctx, req)) ?? getObject(ctx, req);
+        try {
+          return (await this.#fromNeighbor(ctx, req)) ?? (await getObject(ctx, req));
+        } catch (e) {
+          // rebalance moved it away between the lookup and the read: send the client after it
+          if (e instanceof ErrObjNotFound) return (await this.#fromNeighbor(ctx, req)) ?? Promise.reject(e);
+          throw e;
+        }
       case 'HEAD':
         return (await this.#fromNeighbor(ctx, req)) ?? headObject(ctx);
       case 'PUT': {

@@ -1,6 +1,6 @@
 // The target's side of xactions: start the local job actor for a cluster-wide id, abort, answer
 // snapshot queries, and notify the starting proxy when the job ends (AIS IC notifications).
-import { ErrInvalidArgument, ErrUnknownAction } from '../../protocol/errors.ts';
+import { ErrConflict, ErrInvalidArgument, ErrUnknownAction } from '../../protocol/errors.ts';
 import {
   XactMsg, type BckRefWire, type XactAbortBody, type XactAbortResponse, type XactDoneBody, type XactQueryBody, type XactStartBody,
 } from '../../protocol/intra.ts';
@@ -61,6 +61,10 @@ export class TargetXacts {
   }
 
   async #start(b: XactStartBody, from: string): Promise<{ id: string }> {
+    // AIS limited coexistence: a copy reads objects where they are, which a rebalance is changing.
+    if (jobKindOf(b.kind) === 'copy-bck' && this.reb.active) {
+      throw new ErrConflict(`cannot start ${b.kind}: t[${this.#core.id}] is rebalancing (rebalance ${rebId(this.#core.owner.version('rmd'))}); retry when it is done`);
+    }
     const work = this.#work(b);
     await this.#jobs.start({ id: b.id, kind: b.kind, bck: b.bck, work, onFinal: (snap) => this.#notify(from, snap) });
     return { id: b.id };
@@ -72,6 +76,7 @@ export class TargetXacts {
     const id = rebId(version);
     this.reb.activate();
     for (const old of this.#jobs.runningIds('rebalance')) if (old !== id) this.#jobs.abort(old, `superseded by rebalance ${id}`);
+    for (const copy of this.#jobs.runningIds('copy-bck')) this.#jobs.abort(copy, `aborted by rebalance ${id}`);
     const work = rebWork({ core: this.#core, storage: this.#storage, states: this.#copies, reb: this.reb }, id, version);
     // The primary triggered it: it is the IC that aggregates the targets' final snapshots.
     const onFinal = (snap: Snap) => {

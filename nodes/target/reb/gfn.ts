@@ -77,7 +77,8 @@ export class Gfn {
 
   async #fetch(bck: BckRefWire, name: string): Promise<void> {
     const { ctrl, data, env } = this.#core;
-    if (this.#storage.head(bck, name) !== undefined || this.#storage.tombstoned(bck, name)) return;
+    // (a tombstone here does not stop the search: a copy written after that delete is the object)
+    if (this.#storage.head(bck, name) !== undefined) return;
     let unreachable: string | undefined;
     const found = await Promise.all(
       this.#peers().map((t) =>
