@@ -21,7 +21,7 @@ import { Gfn } from './reb/gfn.ts';
 import { forwardIfMisplaced } from './reb/forward.ts';
 import { QPARAM_SMAP_VERSION, redirectResponse, redirectUrl } from '../common/redirect.ts';
 import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
-import { activeTargetIds } from '../../protocol/smap.ts';
+import { activeTargetIds, type Snode } from '../../protocol/smap.ts';
 import { ErrObjNotFound } from '../../protocol/errors.ts';
 import { mountpathRequest } from './mountpath-api.ts';
 
@@ -100,23 +100,38 @@ export class TargetNode {
   }
 
   /**
-   * Rebalance settling and the object is not here: the owner fetches it from the neighbour that has
-   * it; a former owner (the request was redirected by an older Smap, and the object moved on)
-   * redirects to the current owner. A non-owner never pulls objects back.
+   * The object is not here. The owner, while a rebalance settles, fetches it from the neighbour that
+   * has it (get-from-neighbor); a former owner — the request was routed by an older Smap and the
+   * object has moved on — redirects to the current owner. A non-owner never pulls objects back, and
+   * a direct request (no routing Smap) gets what this target holds.
    */
   async #fromNeighbor(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse | undefined> {
     if (this.storage.head(ctx.bck, ctx.objName) !== undefined) return undefined;
     const owner = this.core.ownerOf(ctx.bck, ctx.objName);
-    if (owner === undefined) return undefined;
-    if (owner.daemon_id === this.core.id) {
+    if (owner?.daemon_id === this.core.id) {
       if (this.xacts.reb.active) await this.gfn.fetch(ctx.bck, ctx.objName);
       return undefined;
     }
-    // Routed here by a proxy whose Smap is older than ours: the object has moved on (a direct
-    // request, with no routing Smap, gets what this target holds).
+    return this.#movedOn(req, owner);
+  }
+
+  #movedOn(req: HttpRequest, owner: Snode | undefined): HttpResponse | undefined {
     const routed = Number(req.query.get(QPARAM_SMAP_VERSION) ?? 0);
-    if (routed === 0 || routed >= this.core.owner.version('smap')) return undefined;
+    if (owner === undefined || owner.daemon_id === this.core.id || routed === 0 || routed >= this.core.owner.version('smap')) return undefined;
     return redirectResponse(redirectUrl(owner, req, this.core.id, this.core.env.clock.realtimeNs(), this.core.owner.version('smap')));
+  }
+
+  /** DELETE: while a rebalance settles every copy goes (on every target); a moved-on one is redirected. */
+  async #delete(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse> {
+    const { bck, objName } = ctx;
+    try {
+      if (!this.xacts.reb.active) return await deleteObject(ctx);
+      if (await this.gfn.deleteEverywhere(bck, objName, ctx.fsyncPut)) return { status: 200 };
+      throw new ErrObjNotFound(`${bck.provider}://${bck.name}`, objName);
+    } catch (e) {
+      if (e instanceof ErrObjNotFound) return this.#movedOn(req, this.core.ownerOf(bck, objName)) ?? Promise.reject(e);
+      throw e;
+    }
   }
 
   /**
@@ -190,12 +205,7 @@ export class TargetNode {
         return res;
       }
       case 'DELETE':
-        if (this.xacts.reb.active) {
-          // Rebalance settling: copies may still be on their way here or sit on the old owner.
-          if (!(await this.gfn.deleteEverywhere(ctx.bck, objName, ctx.fsyncPut))) throw new ErrObjNotFound(`${provider}://${name}`, objName);
-          return { status: 200 };
-        }
-        return deleteObject(ctx);
+        return this.#delete(ctx, req);
       default:
         return patchObject(ctx, req);
     }
