@@ -47,6 +47,8 @@ export interface KeepMeta {
 
 export interface CopyObjBody {
   xid: string;
+  /** The sender's Smap version: a receiver that is behind waits for it before judging ownership. */
+  smapVer?: number;
   /** Per-sender session id of a chunked object ('' for a single message). */
   sid: string;
   bck: BckRefWire;
@@ -79,6 +81,8 @@ export interface CopyBatchObj {
 
 export interface CopyBatchBody {
   xid: string;
+  /** The sender's Smap version (see CopyObjBody). */
+  smapVer?: number;
   bck: BckRefWire;
   dstCksumType: CksumType;
   versioning: boolean;

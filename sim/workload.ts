@@ -76,6 +76,13 @@ export class Workload {
 
   constructor(readonly c: SimCluster, readonly inv: InvariantChecker, readonly bucket: string) {}
 
+  /** Debug aid (SIM_DEBUG_HOLDERS=1): which disks hold a name's file. */
+  #holders(name: string): string {
+    if (!process.env.SIM_DEBUG_HOLDERS) return '';
+    const held = this.c.specs.filter((s) => this.c.world.disk(s.id).filePaths().some((p) => p.endsWith(`/${this.bucket}/%ob/${name}`))).map((s) => s.id);
+    return ` [held by: ${held.join(', ') || 'none'}]`;
+  }
+
   fail(msg: string): never {
     return this.inv.fail(msg);
   }
@@ -233,7 +240,7 @@ export class Workload {
       case 'delete':
         this.stats.deletes++;
         if (r.status === 200 || r.status === 404) {
-          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present: ${r.text().slice(-80)}`);
+          if (r.status === 404 && !slot.includes(null) && !this.inv.membershipChanged && !lost) this.#suspects.push(`DELETE ${op.name}: 404 though acknowledged present: ${r.text().slice(-80)}${this.#holders(op.name)}`);
           this.model.set(op.name, [null]);
         } else if (failed) this.model.set(op.name, [...slot, null]);
         else this.fail(`DELETE ${op.name}: status ${r.status} ${r.text().slice(0, 300)}`);

@@ -114,7 +114,8 @@ export class Primary {
       this.onRebalance?.(rebId(rmd.version), rmd.target_ids);
       this.#core.env.log.info({ reb: rebId(rmd.version), smap: next.version }, 'rebalance triggered');
     }
-    const body: MetasyncBody = next !== prev ? { smap: next } : {};
+    // An RMD always travels with its Smap: a member that missed the Smap must not rebalance by an older one.
+    const body: MetasyncBody = next !== prev || rmd ? { smap: next } : {};
     if (opts.withAll) Object.assign(body, { bmd: owner.bmd, config: owner.config });
     if (rmd) body.rmd = rmd;
     if (body.smap || body.rmd) await this.#metasync(body, next);

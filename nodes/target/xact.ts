@@ -77,7 +77,7 @@ export class TargetXacts {
     this.reb.activate();
     for (const old of this.#jobs.runningIds('rebalance')) if (old !== id) this.#jobs.abort(old, `superseded by rebalance ${id}`);
     for (const copy of this.#jobs.runningIds('copy-bck')) this.#jobs.abort(copy, `aborted by rebalance ${id}`);
-    const work = rebWork({ core: this.#core, storage: this.#storage, states: this.#copies, reb: this.reb }, id, version);
+    const work = rebWork({ core: this.#core, storage: this.#storage, states: this.#copies, reb: this.reb }, id, version, rmd.smap_version);
     // The primary triggered it: it is the IC that aggregates the targets' final snapshots.
     const onFinal = (snap: Snap) => {
       const primary = this.#core.owner.smap?.proxy_si.daemon_id;

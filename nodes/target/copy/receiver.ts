@@ -16,6 +16,9 @@ import type { ObjMeta, PutOpts, Storage } from '../storage/storage.ts';
 import type { TimerHandle } from '../../../runtime/env/types.ts';
 import type { CopyStates } from './state.ts';
 
+/** A receiver behind the sender's Smap waits this long for it before judging ownership. */
+export const SMAP_WAIT_MS = 3_000;
+export const SMAP_WAIT_POLL_MS = 50;
 /** Chunked objects being received at once by one target (a peer past this is refused). */
 export const COPY_SESSIONS_MAX = 1_024;
 /** A chunked object whose sender went silent this long is dropped (its work file removed by put). */
@@ -80,7 +83,12 @@ export class CopyReceiver {
    * refuses (retriable), else two targets that disagree could each hand the object to the other
    * and both drop their copy.
    */
-  async #owned(bck: BckRefWire, name: string): Promise<void> {
+  async #owned(bck: BckRefWire, name: string, senderSmapVer = 0): Promise<void> {
+    if (this.#notOwner(bck, name) === undefined) return;
+    // The sender's Smap is newer than ours (a metasync on its way): wait for it, then judge.
+    const { env, owner } = this.#core;
+    const deadline = env.clock.monotonicMs() + SMAP_WAIT_MS;
+    while (senderSmapVer > owner.version('smap') && env.clock.monotonicMs() < deadline) await env.timers.sleep(SMAP_WAIT_POLL_MS);
     const err = this.#notOwner(bck, name);
     if (err) throw err;
   }
@@ -104,7 +112,7 @@ export class CopyReceiver {
     const failed: CopyBatchReply['failed'] = [];
     await Promise.all(
       b.objs.map((o) =>
-        this.#owned(b.bck, o.name).then(
+        this.#owned(b.bck, o.name, b.smapVer).then(
           () => this.#storage.putBytes(b.bck, o.name, o.data, this.#opts(o, b)),
         ).then(
           () => void this.#received({ xid: b.xid, size: o.size, bck: b.bck, name: o.name, keep: o.keep }),
@@ -118,13 +126,14 @@ export class CopyReceiver {
   #obj(b: CopyObjBody, from: string): Promise<{ ok: true }> {
     const key = `${from}/${b.sid}`;
     if (b.off === 0 && b.last) {
-      return this.#owned(b.bck, b.name)
+      return this.#owned(b.bck, b.name, b.smapVer)
         .then(() => this.#storage.putBytes(b.bck, b.name, b.data, this.#opts(b, b)))
         .then(() => this.#received(b));
     }
     let s = this.#sessions.get(key);
     if (b.off === 0) {
       if (s !== undefined) throw new ErrInvalidArgument(`copy session ${b.sid} is already open`);
+      // (no waiting here: the next chunks follow at once and must find their session open)
       const notOwner = this.#notOwner(b.bck, b.name);
       if (notOwner) return Promise.reject(notOwner);
       if (this.#sessions.size >= COPY_SESSIONS_MAX) throw new ErrInvalidArgument(`too many copy sessions (max ${COPY_SESSIONS_MAX})`);

@@ -90,7 +90,7 @@ export class Shipper {
       this.#signal.throwIfAborted();
     }
     const { node, bck, cksumType, versioning } = b.to;
-    const body: CopyBatchBody = { xid: this.#xid, bck, dstCksumType: cksumType, versioning, objs: b.objs };
+    const body: CopyBatchBody = { xid: this.#xid, smapVer: this.#core.owner.version('smap'), bck, dstCksumType: cksumType, versioning, objs: b.objs };
     const dstOf = (o: CopyBatchBody['objs'][number]): ShipDst => ({ bck, name: o.name, cksumType, versioning, keep: o.keep });
     const p: Promise<void> = this.#core.data
       .request<CopyBatchReply>(node.intra_data_net.direct_url, CopyMsg.objs, body, { timeoutMs: COPY_SEND_TIMEOUT_MS })
@@ -118,7 +118,7 @@ export class Shipper {
     const url = to.intra_data_net.direct_url;
     const { meta } = got;
     const base = {
-      xid: this.#xid, bck: dst.bck, name: dst.name, size: meta.size, cksumType: meta.cksumType, cksumValue: meta.cksumValue,
+      xid: this.#xid, smapVer: core.owner.version('smap'), bck: dst.bck, name: dst.name, size: meta.size, cksumType: meta.cksumType, cksumValue: meta.cksumValue,
       dstCksumType: dst.cksumType, versioning: dst.versioning, customMd: meta.customMd, keep: dst.keep,
     };
     const chunked = meta.size > COPY_CHUNK_BYTES;

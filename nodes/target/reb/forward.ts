@@ -9,20 +9,36 @@ import type { Storage } from '../storage/storage.ts';
 import { Shipper } from '../copy/shipper.ts';
 
 const FORWARD_WINDOW_CHUNKS = 8;
+/** Attempts to hand a misplaced PUT to its owner, this far apart. */
+export const FORWARD_ATTEMPTS = 5;
+export const FORWARD_RETRY_MS = 100;
 
 export async function forwardIfMisplaced(core: NodeCore, storage: Storage, bck: BckRefWire, name: string): Promise<void> {
-  const owner = core.ownerOf(bck, name);
-  if (owner === undefined || owner.daemon_id === core.id) return;
-  const got = await storage.get(bck, name);
-  const m = got.meta;
-  const keep = { version: m.version, mtimeMs: m.mtimeMs, atimeNs: m.atimeNs };
   let failure: Error | undefined;
-  const shipper = new Shipper(core, `fwd-${core.id}`, new AbortController().signal, FORWARD_WINDOW_CHUNKS, (_dst, _size, err) => {
-    failure ??= err;
-  });
-  await shipper.ship(owner, { bck, name, cksumType: m.cksumType, versioning: false, keep }, got);
-  await shipper.flush();
-  await storage.deleteIf(bck, name, (cur) => cur.mtimeMs === keep.mtimeMs && cur.version === keep.version, { sync: core.feature('Fsync-PUT') });
-  if (failure) throw new ErrPeerUnreachable(`PUT ${bck.name}/${name}: this target is not its owner and moving it to ${owner.daemon_id} failed: ${failure.message}`);
-  core.env.log.debug({ bck: bck.name, name, to: owner.daemon_id }, 'misplaced PUT moved to its owner');
+  let to = '';
+  // Smaps converge within a metasync: an owner that does not agree yet is asked again, briefly.
+  for (let attempt = 0; attempt < FORWARD_ATTEMPTS; attempt++) {
+    if (attempt > 0) await core.env.timers.sleep(FORWARD_RETRY_MS);
+    const owner = core.ownerOf(bck, name);
+    if (owner === undefined || owner.daemon_id === core.id) return; // ours after all (a newer Smap)
+    to = owner.daemon_id;
+    const got = await storage.get(bck, name);
+    const m = got.meta;
+    const keep = { version: m.version, mtimeMs: m.mtimeMs, atimeNs: m.atimeNs };
+    failure = undefined;
+    const shipper = new Shipper(core, `fwd-${core.id}`, new AbortController().signal, FORWARD_WINDOW_CHUNKS, (_dst, _size, err) => {
+      failure ??= err;
+    });
+    await shipper.ship(owner, { bck, name, cksumType: m.cksumType, versioning: false, keep }, got);
+    await shipper.flush();
+    if (failure === undefined) {
+      await storage.deleteIf(bck, name, (cur) => cur.mtimeMs === keep.mtimeMs && cur.version === keep.version, { sync: core.feature('Fsync-PUT') });
+      core.env.log.debug({ bck: bck.name, name, to }, 'misplaced PUT moved to its owner');
+      return;
+    }
+  }
+  // Give up: the PUT fails and leaves nothing here (the owner keeps what it had).
+  const cur = storage.head(bck, name);
+  if (cur) await storage.deleteIf(bck, name, (m) => m.mtimeMs === cur.mtimeMs && m.version === cur.version, { sync: core.feature('Fsync-PUT') });
+  throw new ErrPeerUnreachable(`PUT ${bck.name}/${name}: this target is not its owner and moving it to ${to} failed: ${(failure as Error | undefined)?.message ?? ''}`);
 }

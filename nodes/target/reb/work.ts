@@ -36,6 +36,9 @@ export const REB_PEERS_WAIT_MS = 60_000;
  * before this target started, or whose `done` was lost with a connection, never says it again). */
 export const REB_PEERS_POLL_MS = 2_000;
 export const REB_QUERY_TIMEOUT_MS = 5_000;
+/** A rebalance whose Smap has not arrived yet waits for it this long (keepalive repairs it). */
+export const REB_SMAP_WAIT_MS = 30_000;
+export const REB_SMAP_WAIT_POLL_MS = 100;
 /** Publish counters every this many objects. */
 export const REB_REPORT_EVERY_OBJS = 64;
 export const REB_ERRORS_SHOWN_MAX = 4;
@@ -54,9 +57,10 @@ interface Item {
 
 const keyOf = (it: Item): string => `${it.bck.provider}/${it.bck.name}/${it.name}`;
 
-export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
+export function rebWork(deps: RebDeps, id: string, version: number, smapVersion: number): JobWork {
   const { core, storage, states, reb } = deps;
   return async ({ signal, report }) => {
+    await waitSmap(core, smapVersion, signal);
     await reb.started(version);
     const st = states.get(id);
     const c = st.counters;
@@ -177,6 +181,16 @@ export function rebWork(deps: RebDeps, id: string, version: number): JobWork {
     }
     return { counters: { ...c }, err };
   };
+}
+
+/** The Smap this rebalance is for (the RMD names it): moving objects by an older one would be wrong. */
+async function waitSmap(core: NodeCore, smapVersion: number, signal: AbortSignal): Promise<void> {
+  const deadline = core.env.clock.monotonicMs() + REB_SMAP_WAIT_MS;
+  while (core.owner.version('smap') < smapVersion) {
+    signal.throwIfAborted();
+    if (core.env.clock.monotonicMs() >= deadline) throw new Error(`cluster map v${smapVersion} of this rebalance never arrived (have v${core.owner.version('smap')})`);
+    await core.env.timers.sleep(REB_SMAP_WAIT_POLL_MS);
+  }
 }
 
 async function waitRebPeers(core: NodeCore, st: CopyState, peers: readonly Snode[], signal: AbortSignal, id: string): Promise<boolean> {
