@@ -95,8 +95,9 @@ export class CopyReceiver {
 
   #notOwner(bck: BckRefWire, name: string): ErrNotReady | undefined {
     const owner = this.#core.ownerOf(bck, name);
-    if (owner === undefined || owner.daemon_id === this.#core.id) return undefined;
-    return new ErrNotReady(`t[${this.#core.id}] is not the owner of ${bck.name}/${name} in its cluster map v${this.#core.owner.version('smap')} (${owner.daemon_id} is): retry`);
+    if (owner?.daemon_id === this.#core.id) return undefined;
+    // (no Smap yet: a joining target learns it, with the cluster config, from the metasync that admits it)
+    return new ErrNotReady(`t[${this.#core.id}] is not the owner of ${bck.name}/${name} in its cluster map v${this.#core.owner.version('smap')} (${owner?.daemon_id ?? 'none'} is): retry`);
   }
 
   #received(b: { xid: string; size: number; bck: BckRefWire; name: string; keep?: KeepMeta }): { ok: true } {

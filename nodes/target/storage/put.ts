@@ -129,6 +129,8 @@ async function putWith(
         for (const p of prev) {
           if (p.mountpath === dst) continue;
           await p.mountpath.index.remove(uname);
+          // durable removal first (as DELETE): a power loss must not bring back an entry without its file
+          if (opts.writePolicy === 'immediate') await p.mountpath.index.flush();
           await ctx.env.disk.unlink(objPath(p.mountpath.path, bck, objName));
         }
         return meta;

@@ -138,6 +138,8 @@ export async function resilverObj(ctx: StorageCtx, uname: string): Promise<numbe
       }
       try {
         await dst.index.put(uname, encodeLom(meta));
+        // The source goes next: the entry here must survive a power loss first.
+        await dst.index.flush();
       } catch (err) {
         // The file on dst may have replaced an older copy's: drop that entry rather than pair it with these bytes.
         await dst.index.remove(uname).catch(() => {});
@@ -161,6 +163,7 @@ function newer(a: Located, b: Located): boolean {
 async function dropCopies(ctx: StorageCtx, copies: readonly Located[], bck: BckRef, objName: string, uname: string): Promise<void> {
   for (const l of copies) {
     await l.mountpath.index.remove(uname);
+    await l.mountpath.index.flush(); // never an entry without its file after a power loss
     await ctx.env.disk.unlink(objPath(l.mountpath.path, bck, objName));
   }
 }
