@@ -8,9 +8,13 @@ import { cksumBuffer } from '../../../../../runtime/cksum/cksum.ts';
 import type { RequestHandler } from '../../../../../runtime/transport/types.ts';
 import { BCK, openFixture, patternBytes, readGot } from '../storage-fixture.ts';
 
-/** The parts of a NodeCore the receiver uses: handler registration, features, env. */
+/** The parts of a NodeCore the receiver uses: handler registration, features, env, ownership. */
 function fakeCore(env: NodeCore['env'], handlers: Map<string, RequestHandler>): NodeCore {
-  return { env, data: { handle: (k: string, h: RequestHandler) => void handlers.set(k, h) }, feature: () => false } as unknown as NodeCore;
+  // this target owns every name (the receiver refuses objects it does not own)
+  return {
+    env, id: 't1', data: { handle: (k: string, h: RequestHandler) => void handlers.set(k, h) }, feature: () => false,
+    ownerOf: () => ({ daemon_id: 't1' }), owner: { version: () => 1 },
+  } as unknown as NodeCore;
 }
 
 test('a copy.objs batch with one bad checksum stores the others and names the bad one', async () => {
