@@ -8,12 +8,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { CLI_BIN, cliRunner, type CliRun } from '../support/cli-run.ts';
 import { http, waitFor } from '../support/cluster-helpers.ts';
 import { createBucket, putObj, startObjCluster, type ObjCluster } from '../support/obj-helpers.ts';
 import { runCli } from '../unit/cli/fake-ais.ts';
 
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const BCK = 'cli-cluster';
 const OBJ_COUNT = 200;
 const NAMES = Array.from({ length: OBJ_COUNT }, (_, i) => `obj-${String(i).padStart(3, '0')}`);
@@ -28,26 +27,7 @@ const PUT_CONCURRENCY = 16;
 
 let c: ObjCluster;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function shoal(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, AIS_ENDPOINT: c.proxyUrl }, timeout: CLI_RUN_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await shoal(...args);
-  assert.equal(r.code, 0, `shoal ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const { shoal, ok } = cliRunner(() => c.proxyUrl, { timeoutMs: CLI_RUN_TIMEOUT_MS });
 
 /** Deterministic content per name, 0.1–6 KiB, so a misplaced or mixed-up copy shows. */
 function contentOf(name: string): Buffer {
@@ -214,7 +194,7 @@ test('every object reads back intact through shoal get', async () => {
     await Promise.all(Array.from({ length: GET_CONCURRENCY }, worker));
     for (const name of NAMES.filter((_, i) => i % 10 === 0)) {
       const r = await new Promise<{ code: number; out: Buffer; err: string }>((resolve) => {
-        execFile(process.execPath, [BIN, 'get', `ais://${BCK}/${name}`, '-'], { env: { ...process.env, AIS_ENDPOINT: c.proxyUrl }, encoding: 'buffer', timeout: CLI_RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
+        execFile(process.execPath, [CLI_BIN, 'get', `ais://${BCK}/${name}`, '-'], { env: { ...process.env, AIS_ENDPOINT: c.proxyUrl }, encoding: 'buffer', timeout: CLI_RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
           const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
           resolve({ code, out: stdout, err: stderr.toString() });
         });
@@ -244,9 +224,9 @@ test("an unknown node: exit 1 with the server's message", async () => {
 test('decommission of the last target, and of the primary proxy: exit 1 with the 400 message', async () => {
   const one = await startObjCluster({ targets: 1, mountpathsPerTarget: 1 });
   try {
-    const run = (...args: string[]): Promise<Run> =>
+    const run = (...args: string[]): Promise<CliRun> =>
       new Promise((resolve) => {
-        execFile(process.execPath, [BIN, ...args], { env: { ...process.env, AIS_ENDPOINT: one.proxyUrl }, timeout: CLI_RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
+        execFile(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, AIS_ENDPOINT: one.proxyUrl }, timeout: CLI_RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
           const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
           resolve({ code, stdout, stderr });
         });

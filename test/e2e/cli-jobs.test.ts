@@ -1,13 +1,11 @@
 // `shoal job ...`, `bucket summary`, `rm --template`, `bucket cp` as a child process against a real
 // local cluster (1 proxy, 3 targets).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cliRunner } from '../support/cli-run.ts';
 import { putObjects } from '../support/cluster-helpers.ts';
 import { createBucket, startObjCluster, type ObjCluster } from '../support/obj-helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const SRC = 'cli-jobs-src';
 const DST = 'cli-jobs-dst';
 const NAMES = Array.from({ length: 40 }, (_, i) => `x-${String(i).padStart(3, '0')}`);
@@ -16,26 +14,7 @@ const WAIT = '60s';
 
 let c: ObjCluster;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function shoal(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, AIS_ENDPOINT: c.proxyUrl } }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await shoal(...args);
-  assert.equal(r.code, 0, `shoal ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const { shoal, ok } = cliRunner(() => c.proxyUrl);
 
 function lsNames(out: string): string[] {
   return out.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]!);

@@ -1,16 +1,14 @@
 // `shoal storage mountpath show|attach|detach|enable|disable` and `shoal job start resilver t[ID]`
 // as a child process against a real local cluster (1 proxy, 1 target with 2 mountpaths).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cliRunner } from '../support/cli-run.ts';
 import { http, putObjects, waitFor } from '../support/cluster-helpers.ts';
 import { createBucket, getObj, mountpathsOf, startObjCluster, targets, type ObjCluster } from '../support/obj-helpers.ts';
 import type { Snap } from '../../protocol/xact.ts';
 
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
 const BCK = 'cli-mpaths';
 const NAMES = Array.from({ length: 60 }, (_, i) => `o-${String(i).padStart(3, '0')}`);
 const RESILVER_WAIT_MS = 60_000;
@@ -20,26 +18,7 @@ let tid: string;
 let mps: string[];
 let extra: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function shoal(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, AIS_ENDPOINT: c.proxyUrl } }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await shoal(...args);
-  assert.equal(r.code, 0, `shoal ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const { shoal, ok } = cliRunner(() => c.proxyUrl);
 
 /** No resilver runs on the target and at least `n` have run. */
 async function resilversDone(n: number): Promise<void> {
