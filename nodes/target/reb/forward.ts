@@ -2,10 +2,10 @@
 // lagged, or a new Smap arrived mid-PUT — is moved to the owner before it is acknowledged, with the
 // rebalance transfer (identity kept). A failed move removes the local copy and fails the PUT, so an
 // acknowledged object is always at its owner (or moved there by the rebalance that follows).
-import { ErrPeerUnreachable } from '../../../protocol/errors.ts';
+import { ErrObjNotFound, ErrPeerUnreachable } from '../../../protocol/errors.ts';
 import type { BckRefWire } from '../../../protocol/intra.ts';
 import type { NodeCore } from '../../common/node-core.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { GetResult, Storage } from '../storage/storage.ts';
 import { Shipper } from '../copy/shipper.ts';
 
 const FORWARD_WINDOW_CHUNKS = 8;
@@ -22,7 +22,14 @@ export async function forwardIfMisplaced(core: NodeCore, storage: Storage, bck: 
     const owner = core.ownerOf(bck, name);
     if (owner === undefined || owner.daemon_id === core.id) return; // ours after all (a newer Smap)
     to = owner.daemon_id;
-    const got = await storage.get(bck, name);
+    let got: GetResult;
+    try {
+      got = await storage.get(bck, name);
+    } catch (e) {
+      // Gone already: the rebalance walk moved it to its owner (or a DELETE came right after).
+      if (e instanceof ErrObjNotFound || (e as { status?: number }).status === 404) return;
+      throw e;
+    }
     const m = got.meta;
     const keep = { version: m.version, mtimeMs: m.mtimeMs, atimeNs: m.atimeNs };
     failure = undefined;

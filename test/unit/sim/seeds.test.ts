@@ -239,7 +239,8 @@ test('the primary crashes and restarts on its disk: the cluster converges and se
  * shut down or were decommissioned under faults.
  */
 const REB_REGRESSION: { seeds: number[]; opts: SimRunOptions }[] = [
-  { seeds: [31, 39, 61, 127, 163, 172, 190, 192, 193, 229, 383], opts: { steps: 500, faults: 'heavy' } },
+  { seeds: [31, 39, 61, 127, 163, 172, 190, 192, 193, 229, 383, 1168], opts: { steps: 500, faults: 'heavy' } },
+  { seeds: [1067], opts: { steps: 2000, faults: 'heavy' } },
   { seeds: [61], opts: { steps: 500, faults: 'heavy', targets: 5, mountpaths: 3 } },
   { seeds: [23], opts: { steps: 500, faults: 'heavy', powerLoss: true } },
   { seeds: [63], opts: { steps: 500, faults: 'none' } },
