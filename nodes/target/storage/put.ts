@@ -236,12 +236,7 @@ async function receiveInto(
     }
     await flush();
     assert(written === size, `put: wrote ${written} bytes but received ${size}`);
-    if (opts.contentLength !== undefined && size < opts.contentLength) {
-      throw new ErrIncompleteBody(`incomplete body for "${objName}": received ${size} of ${opts.contentLength} bytes`);
-    }
-    if (opts.contentLength !== undefined && size > opts.contentLength) {
-      throw new ErrInvalidArgument(`body of "${objName}" is longer than its content length (${size} > ${opts.contentLength})`);
-    }
+    checkBodyLength(size, opts.contentLength, objName);
     const value = primary.digest();
     let result: Received = { size, cksumType: opts.cksumType, cksumValue: value };
     if (exp) {
@@ -261,6 +256,16 @@ async function receiveInto(
   }
 }
 
+/** A body shorter than its declared length is incomplete; a longer one is refused. */
+function checkBodyLength(size: number, contentLength: number | undefined, objName: string): void {
+  if (contentLength !== undefined && size < contentLength) {
+    throw new ErrIncompleteBody(`incomplete body for "${objName}": received ${size} of ${contentLength} bytes`);
+  }
+  if (contentLength !== undefined && size > contentLength) {
+    throw new ErrInvalidArgument(`body of "${objName}" is longer than its content length (${size} > ${contentLength})`);
+  }
+}
+
 async function receiveBytes(
   ctx: StorageCtx,
   mpath: string,
@@ -271,12 +276,7 @@ async function receiveBytes(
   opts: PutOpts,
 ): Promise<Received> {
   const size = data.byteLength;
-  if (opts.contentLength !== undefined && size < opts.contentLength) {
-    throw new ErrIncompleteBody(`incomplete body for "${objName}": received ${size} of ${opts.contentLength} bytes`);
-  }
-  if (opts.contentLength !== undefined && size > opts.contentLength) {
-    throw new ErrInvalidArgument(`body of "${objName}" is longer than its content length (${size} > ${opts.contentLength})`);
-  }
+  checkBodyLength(size, opts.contentLength, objName);
   // Checksums first: a body that fails verification never reaches the disk.
   const result = await cksumBytes(ctx, data, opts);
   const file = await openWork(ctx, mpath, bck, work, objName);
