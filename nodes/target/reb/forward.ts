@@ -39,7 +39,7 @@ export async function forwardIfMisplaced(core: NodeCore, storage: Storage, bck: 
     await shipper.ship(owner, { bck, name, cksumType: m.cksumType, versioning: false, keep }, got);
     await shipper.flush();
     if (failure === undefined) {
-      await storage.deleteIf(bck, name, (cur) => cur.mtimeMs === keep.mtimeMs && cur.version === keep.version, { sync: core.feature('Fsync-PUT') });
+      await storage.deleteIf(bck, name, (cur) => cur.mtimeMs === keep.mtimeMs && cur.version === keep.version, { sync: core.feature('Fsync-PUT'), fileFirst: true });
       core.env.log.debug({ bck: bck.name, name, to }, 'misplaced PUT moved to its owner');
       return;
     }

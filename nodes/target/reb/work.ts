@@ -90,7 +90,7 @@ export function rebWork(deps: RebDeps, id: string, version: number, smapVersion:
       // Only the copy that was sent: a newer one written here meanwhile stays (and is re-checked).
       const keep = dst.keep!;
       const p: Promise<void> = storage
-        .deleteIf(dst.bck, dst.name, (m) => m.mtimeMs === keep.mtimeMs && m.version === keep.version, { sync })
+        .deleteIf(dst.bck, dst.name, (m) => m.mtimeMs === keep.mtimeMs && m.version === keep.version, { sync, fileFirst: true })
         .then(
           (deleted) => {
             if (!deleted && storage.head(dst.bck, dst.name) !== undefined) failed.set(keyOf(it), { ...it, err: 'changed while moving' });

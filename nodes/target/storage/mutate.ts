@@ -19,7 +19,18 @@ export async function deleteObject(ctx: StorageCtx, bck: BckRef, objName: string
  * Deletes the object if `pred` holds for its metadata (rebalance: only the copy that was sent, not
  * a newer one written meanwhile); false when absent or kept.
  */
-export async function deleteIf(ctx: StorageCtx, bck: BckRef, objName: string, pred: (meta: ObjMeta) => boolean, opts: { sync?: boolean } = {}): Promise<boolean> {
+export interface DeleteOpts {
+  /** Make the removal durable before returning (Fsync-PUT). */
+  sync?: boolean;
+  /**
+   * The object lives on elsewhere (rebalance moved it): remove the file first, so a crash in between
+   * leaves an index entry without its file — dropped on the next access — instead of an orphan file
+   * nothing would ever remove.
+   */
+  fileFirst?: boolean;
+}
+
+export async function deleteIf(ctx: StorageCtx, bck: BckRef, objName: string, pred: (meta: ObjMeta) => boolean, opts: DeleteOpts = {}): Promise<boolean> {
   const uname = objUname(bck, objName);
   return ctx.locks.run(uname, async () => {
     const all = locateAll(ctx, uname);
@@ -27,12 +38,14 @@ export async function deleteIf(ctx: StorageCtx, bck: BckRef, objName: string, pr
     ctx.atimes.drop(uname);
     await withPinned(all.map((l) => l.mountpath), async () => {
       for (const loc of all) {
-        // Index first: the object is gone for readers before its file is; a crash in between leaves
-        // an invisible orphan file that the next PUT of the name overwrites.
+        const file = objPath(loc.mountpath.path, bck, objName);
+        if (opts.fileFirst) await ctx.env.disk.unlink(file);
+        // Index first otherwise: the object is gone for readers before its file is; a crash in
+        // between leaves an invisible orphan file that the next PUT of the name overwrites.
         await loc.mountpath.index.remove(uname);
         // Durable removal first: a power loss must not bring the entry back without its file.
         if (opts.sync) await loc.mountpath.index.flush();
-        await ctx.env.disk.unlink(objPath(loc.mountpath.path, bck, objName));
+        if (!opts.fileFirst) await ctx.env.disk.unlink(file);
       }
     });
     return true;

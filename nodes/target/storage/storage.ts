@@ -16,7 +16,7 @@ import { decodeLom, encodeLom, type ObjMeta } from './lom.ts';
 import { Mountpath } from './mountpath.ts';
 import { loadVmd, MountpathSet, type MountpathList } from './mountpath-set.ts';
 import { resilver, type ResilverProgress } from './resilver.ts';
-import { deleteIf, deleteObject, setCustomMd } from './mutate.ts';
+import { deleteIf, deleteObject, setCustomMd, type DeleteOpts } from './mutate.ts';
 import { NameLock } from './name-lock.ts';
 import { putObject, putObjectBytes, type PutOpts } from './put.ts';
 
@@ -143,7 +143,7 @@ export class Storage {
   }
 
   /** Deletes the object only if `pred` holds for its metadata; false when absent or kept. */
-  deleteIf(bck: BckRef, objName: string, pred: (meta: ObjMeta) => boolean, opts: { sync?: boolean } = {}): Promise<boolean> {
+  deleteIf(bck: BckRef, objName: string, pred: (meta: ObjMeta) => boolean, opts: DeleteOpts = {}): Promise<boolean> {
     this.#assertOpen();
     return deleteIf(this.#ctx, bck, objName, pred, opts);
   }
