@@ -212,7 +212,7 @@ async function receiveInto(
   const file = await openWork(ctx, mpath, bck, work, objName);
   let size = 0;
   let written = 0;
-  try {
+  return withWorkFile(file, opts.writePolicy, objName, async () => {
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
     const flush = async (): Promise<void> => {
@@ -247,13 +247,8 @@ async function receiveInto(
       // A bucket without checksums still keeps a checksum the client gave and we verified.
       if (opts.cksumType === 'none') result = { size, cksumType: exp.type, cksumValue: got };
     }
-    if (opts.writePolicy === 'immediate') await file.sync();
-    await file.close();
     return result;
-  } catch (err) {
-    await file.close().catch(() => {});
-    throw mapFsError(err, objName);
-  }
+  });
 }
 
 /** A body shorter than its declared length is incomplete; a longer one is refused. */
@@ -280,11 +275,19 @@ async function receiveBytes(
   // Checksums first: a body that fails verification never reaches the disk.
   const result = await cksumBytes(ctx, data, opts);
   const file = await openWork(ctx, mpath, bck, work, objName);
-  try {
+  return withWorkFile(file, opts.writePolicy, objName, async () => {
     if (size > 0) await file.writev([data]);
-    if (opts.writePolicy === 'immediate') await file.sync();
-    await file.close();
     return result;
+  });
+}
+
+/** Runs `fill` on an open work file, syncs it per write policy and closes it; any failure closes it too. */
+async function withWorkFile<T>(file: WritableFile, policy: WritePolicy, objName: string, fill: () => Promise<T>): Promise<T> {
+  try {
+    const out = await fill();
+    if (policy === 'immediate') await file.sync();
+    await file.close();
+    return out;
   } catch (err) {
     await file.close().catch(() => {});
     throw mapFsError(err, objName);
