@@ -27,6 +27,8 @@ import { BucketControl } from './buckets.ts';
 import { listObjects, listResponse, parseLsoMsg } from './list.ts';
 import { ProxyXacts } from './xact.ts';
 import { reverseDaemon } from './reverse.ts';
+import { isS3Path, serveS3 } from '../common/s3-frontend.ts';
+import { ProxyS3 } from './s3/router.ts';
 import { bucketCopy, CopyBckAct } from './copy-bck.ts';
 import { BckJobAct, bucketListRange, bucketSummary, clusterXactAction, clusterXactQuery, isXactAction, isXactWhat } from './xact-api.ts';
 
@@ -36,6 +38,8 @@ export class ProxyNode {
   readonly buckets: BucketControl;
   readonly xacts: ProxyXacts;
   readonly membership: Membership;
+  /** The S3 API (`/s3/...`, or the root with feature S3-API-via-Root). */
+  readonly s3: ProxyS3;
   /** Decommission of this (non-primary) proxy: the process entry stops it. */
   onShutdown: ((req: NodeShutdownReq) => void) | undefined;
   #ready = false;
@@ -46,6 +50,7 @@ export class ProxyNode {
     this.buckets = new BucketControl(core, this.primary);
     this.xacts = new ProxyXacts(core);
     this.membership = new Membership(core, this.primary);
+    this.s3 = new ProxyS3(this);
     // The primary triggers rebalances (RMD) and is their IC: it aggregates the targets' results.
     this.primary.onRebalance = (id, targets) => this.xacts.track(id, 'rebalance', targets);
     this.xacts.onEnd((agg) => this.membership.onRebalanceEnd(agg));
@@ -83,8 +88,10 @@ export class ProxyNode {
     this.core.stop();
   }
 
-  readonly handle = (req: HttpRequest): Promise<HttpResponse> =>
-    serveV1(this.core, req, () => this.#ready, (resource, items) => this.#route(req, resource, items));
+  readonly handle = (req: HttpRequest): Promise<HttpResponse> => {
+    if (isS3Path(this.core, req.rawPath)) return serveS3(this.core, req, () => this.#ready, (s3) => this.s3.handle(s3));
+    return serveV1(this.core, req, () => this.#ready, (resource, items) => this.#route(req, resource, items));
+  };
 
   async #route(req: HttpRequest, resource: string, items: string[]): Promise<HttpResponse> {
     switch (resource) {

@@ -24,6 +24,8 @@ import { RebMsg, type NodeShutdownReq } from '../../protocol/reb.ts';
 import { activeTargetIds, type Snode } from '../../protocol/smap.ts';
 import { ErrObjNotFound } from '../../protocol/errors.ts';
 import { mountpathRequest } from './mountpath-api.ts';
+import { isS3Path, serveS3 } from '../common/s3-frontend.ts';
+import { TargetS3 } from './s3/router.ts';
 
 /** A target behind the Smap a request was routed by waits this long for the metasync. */
 export const SMAP_CATCH_UP_WAIT_MS = 3_000;
@@ -36,6 +38,8 @@ export class TargetNode {
   readonly xacts: TargetXacts;
   readonly resilver: TargetResilver;
   readonly gfn: Gfn;
+  /** The S3 API's object side (`/s3/...` requests the proxy relays or redirects here). */
+  readonly s3: TargetS3;
   /** Decommission / shutdown-node: the process entry stops the node (and wipes data when asked). */
   onShutdown: ((req: NodeShutdownReq) => void) | undefined;
   /** Handlers are registered (readiness also needs the primary to have admitted us). */
@@ -48,6 +52,7 @@ export class TargetNode {
     this.resilver = new TargetResilver(core.env, jobs, storage);
     this.xacts = new TargetXacts(core, jobs, storage, this.resilver);
     this.gfn = new Gfn(core, storage);
+    this.s3 = new TargetS3(this);
   }
 
   async start(): Promise<void> {
@@ -105,7 +110,7 @@ export class TargetNode {
    * object has moved on — redirects to the current owner. A non-owner never pulls objects back, and
    * a direct request (no routing Smap) gets what this target holds.
    */
-  async #fromNeighbor(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse | undefined> {
+  async fromNeighbor(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse | undefined> {
     if (this.storage.head(ctx.bck, ctx.objName) !== undefined) return undefined;
     const owner = this.core.ownerOf(ctx.bck, ctx.objName);
     if (owner?.daemon_id === this.core.id) {
@@ -122,7 +127,7 @@ export class TargetNode {
   }
 
   /** DELETE: while a rebalance settles every copy goes (on every target); a moved-on one is redirected. */
-  async #delete(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse> {
+  async deleteRouted(ctx: ObjectCtx, req: HttpRequest): Promise<HttpResponse> {
     const { bck, objName } = ctx;
     try {
       if (!this.xacts.reb.active) return await deleteObject(ctx);
@@ -139,7 +144,7 @@ export class TargetNode {
    * were partitioned): wait for it a little, and refuse (503, retriable) rather than answer by the
    * old one — a 404 from an outdated view would be a lie.
    */
-  async #catchUp(req: HttpRequest): Promise<void> {
+  async catchUp(req: HttpRequest): Promise<void> {
     const routed = Number(req.query.get(QPARAM_SMAP_VERSION) ?? 0);
     if (!(routed > this.core.owner.version('smap'))) return;
     const deadline = this.core.env.clock.monotonicMs() + SMAP_CATCH_UP_WAIT_MS;
@@ -150,8 +155,11 @@ export class TargetNode {
   }
 
   /** Ready once admitted and while in the cluster map (a target dropped from it re-joins first). */
-  readonly handle = (req: HttpRequest): Promise<HttpResponse> =>
-    serveV1(this.core, req, () => this.#started && this.core.admitted && this.core.inSmap(), (resource, items) => this.#route(req, resource, items));
+  readonly handle = (req: HttpRequest): Promise<HttpResponse> => {
+    const ready = () => this.#started && this.core.admitted && this.core.inSmap();
+    if (isS3Path(this.core, req.rawPath)) return serveS3(this.core, req, ready, (s3) => this.s3.handle(s3));
+    return serveV1(this.core, req, ready, (resource, items) => this.#route(req, resource, items));
+  };
 
   async #route(req: HttpRequest, resource: string, items: string[]): Promise<HttpResponse> {
     switch (resource) {
@@ -169,17 +177,11 @@ export class TargetNode {
     return this.storage.mountpathList();
   }
 
-  async #objects(req: HttpRequest, items: string[]): Promise<HttpResponse> {
-    objectMethod(req.method, req.rawPath);
-    await this.#catchUp(req);
-    const provider = providerOf(req.query);
-    const name = items[2] ?? '';
-    validateBckName(name);
-    const objName = objNameFrom(items, 3);
-    validateObjName(objName);
+  /** The object's context (bucket props from the BMD; 404 for an unknown bucket). */
+  objectCtx(provider: string, name: string, objName: string): ObjectCtx {
     const props = this.core.owner.bmd ? bmdGet(this.core.owner.bmd, provider, name) : undefined;
     if (!props) throw new ErrBckNotFound(`${provider}://${name}`);
-    const ctx: ObjectCtx = {
+    return {
       storage: this.storage,
       bck: { provider, name },
       props,
@@ -187,17 +189,33 @@ export class TargetNode {
       location: () => `t[${this.core.id}]`,
       fsyncPut: this.core.feature('Fsync-PUT'),
     };
+  }
+
+  /** After a PUT: a target that is not the owner (the router's Smap lagged) hands the object on. */
+  forwardIfMisplaced(ctx: ObjectCtx): Promise<void> {
+    return forwardIfMisplaced(this.core, this.storage, ctx.bck, ctx.objName);
+  }
+
+  async #objects(req: HttpRequest, items: string[]): Promise<HttpResponse> {
+    objectMethod(req.method, req.rawPath);
+    await this.catchUp(req);
+    const provider = providerOf(req.query);
+    const name = items[2] ?? '';
+    validateBckName(name);
+    const objName = objNameFrom(items, 3);
+    validateObjName(objName);
+    const ctx = this.objectCtx(provider, name, objName);
     switch (req.method) {
       case 'GET':
         try {
-          return (await this.#fromNeighbor(ctx, req)) ?? (await getObject(ctx, req));
+          return (await this.fromNeighbor(ctx, req)) ?? (await getObject(ctx, req));
         } catch (e) {
           // rebalance moved it away between the lookup and the read: send the client after it
-          if (e instanceof ErrObjNotFound) return (await this.#fromNeighbor(ctx, req)) ?? Promise.reject(e);
+          if (e instanceof ErrObjNotFound) return (await this.fromNeighbor(ctx, req)) ?? Promise.reject(e);
           throw e;
         }
       case 'HEAD':
-        return (await this.#fromNeighbor(ctx, req)) ?? headObject(ctx);
+        return (await this.fromNeighbor(ctx, req)) ?? headObject(ctx);
       case 'PUT': {
         if (this.txns.destroying(provider, name)) throw new ErrConflict(`bucket ${provider}://${name} is being destroyed`);
         const res = await putObject(ctx, req);
@@ -205,7 +223,7 @@ export class TargetNode {
         return res;
       }
       case 'DELETE':
-        return this.#delete(ctx, req);
+        return this.deleteRouted(ctx, req);
       default:
         return patchObject(ctx, req);
     }
