@@ -1,7 +1,7 @@
 // Command-line parsing for `npm run bench`: sizes (4KiB), durations (10s) and the option set,
 // validated up front so a bad flag fails before any process is started.
 
-export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy', 'rebalance'] as const;
+export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy', 'rebalance', 's3'] as const;
 export type BenchOp = (typeof OPS)[number];
 export const BASELINES = ['node', 'nginx', 'all', 'none'] as const;
 export type BaselineChoice = (typeof BASELINES)[number];
@@ -12,6 +12,8 @@ export const DURATION_MS_MIN = 100;
 export const DURATION_MS_MAX = 3_600_000;
 export const OBJECT_SIZE_BYTES_MAX = 1024 ** 3;
 export const OBJECTS_MAX = 10_000_000;
+/** `--op s3`: the multipart upload is written three times (native, multipart, single PUT): bound the disk. */
+export const S3_MPT_BYTES_MAX = 16 * 1024 ** 3;
 export const WORKERS_DEFAULT = 4;
 export const CONCURRENCY_DEFAULT = 16;
 export const DURATION_MS_DEFAULT = 10_000;
@@ -36,6 +38,8 @@ export interface BenchArgs {
   fsync: boolean;
   /** `--op rebalance` only (absent otherwise). */
   reb?: RebArgs;
+  /** `--op s3` only: bytes of the multipart upload (0 skips the large transfers). */
+  s3MptBytes?: number;
 }
 
 export class ArgError extends Error {
@@ -98,14 +102,15 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
 
 /** Flags of `--op rebalance` (refused with any other op). */
 export const REB_FLAGS = ['reb-bytes', 'reb-small-objects', 'reb-small-size', 'reb-get-size', 'reb-trigger'] as const;
-const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync', ...REB_FLAGS] as const;
+const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync', 's3-mpt-size', ...REB_FLAGS] as const;
 type Flag = (typeof FLAGS)[number];
 
-export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy|rebalance [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
+export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy|rebalance|s3 [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
        [--duration 10s] [--workers ${WORKERS_DEFAULT}] [--objects N] [--baseline node|nginx|all|none]
        [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE] [--fsync on|off]
        rebalance: [--reb-bytes 2GiB] [--reb-small-objects 20000] [--reb-small-size 16KiB]
-                  [--reb-get-size 64KiB] [--reb-trigger decommission|join]`;
+                  [--reb-get-size 64KiB] [--reb-trigger decommission|join]
+       s3: 4KiB and 1MiB through /s3 vs native (--duration per case); [--s3-mpt-size 1GiB] (0 skips it)`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const raw = new Map<Flag, string>();
@@ -127,6 +132,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const stray = REB_FLAGS.find((f) => raw.has(f));
     if (stray) throw new ArgError(`--${stray} applies to --op rebalance only`);
   }
+  if (op !== 's3' && raw.has('s3-mpt-size')) throw new ArgError('--s3-mpt-size applies to --op s3 only');
+  const s3MptBytes = op === 's3' ? parseSize(raw.get('s3-mpt-size') ?? '1GiB') : undefined;
+  if (s3MptBytes !== undefined && s3MptBytes > S3_MPT_BYTES_MAX) throw new ArgError('--s3-mpt-size must be at most 16GiB');
   const sizeBytes = parseSize(raw.get('size') ?? (op === 'rss' ? '64MiB' : op === 'rebalance' ? REB_SIZE_DEFAULT : '4KiB'));
   if (sizeBytes > OBJECT_SIZE_BYTES_MAX) throw new ArgError(`--size must be at most 1GiB`);
   const concurrency = intIn('concurrency', raw.get('concurrency') ?? String(op === 'rebalance' ? REB_GET_CONCURRENCY_DEFAULT : CONCURRENCY_DEFAULT), 1, CONCURRENCY_MAX);
@@ -160,7 +168,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     throw new ArgError(`--bucket "${bucket}" is not a valid bucket name`);
   }
   const fsync = oneOf('fsync', raw.get('fsync') ?? 'off', ['on', 'off'] as const) === 'on';
-  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync, ...(reb ? { reb } : {}) };
+  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync, ...(reb ? { reb } : {}), ...(s3MptBytes !== undefined ? { s3MptBytes } : {}) };
 }
 
 // --- `--op rebalance` -----------------------------------------------------------------------------

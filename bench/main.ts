@@ -17,6 +17,7 @@ import { rebalanceBench } from './rebalance.ts';
 import { createBucket, preloadObjects } from './preload.ts';
 import { listTable, loadRatios, loadTable, rssTable } from './report.ts';
 import { RSS_BUDGET_MIB, runRss, type RssRun } from './rss.ts';
+import { s3Bench, s3Tables, S3_MPT_BYTES_DEFAULT, type S3BenchReport } from './s3.ts';
 
 const CONTROL_SOCKETS_MAX = 64;
 
@@ -30,6 +31,7 @@ interface BenchReport {
   list?: { shoal: ListPass[]; readdir: ListPass | undefined; ratios: { format: string; namesPerSec: number | undefined }[] };
   rss?: RssRun & { targetPeakRssMiB: number | undefined; budgetMiB: number; withinBudget: boolean | undefined };
   nodes?: NodeRss[];
+  s3?: S3BenchReport;
   notes: string[];
 }
 
@@ -181,6 +183,14 @@ async function main(): Promise<number> {
       console.log(`\ncopy-bck vs cp -r:\n${copyTable(rs)}`);
     } else if (args.op === 'list') await listBench(args, ctx);
     else if (args.op === 'rss') await rssBench(args, ctx);
+    else if (args.op === 's3') {
+      const s3 = await s3Bench({
+        client, baseUrl, bucket, concurrency: args.concurrency, durationMs: args.durationMs, objectsMax: args.objects,
+        mptBytes: args.s3MptBytes ?? S3_MPT_BYTES_DEFAULT, log,
+      });
+      report.s3 = s3;
+      console.log(`\n/s3 vs native API (same cluster, same client, ${args.concurrency} loops, ${args.durationMs} ms per case):\n${s3Tables(s3)}`);
+    }
     else await objectBench(args, ctx);
     if (cluster) {
       report.nodes = await nodesPeakRss(cluster.nodes);

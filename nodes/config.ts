@@ -36,6 +36,20 @@ export interface NodeConfig {
   test_jobs?: boolean;
   /** Do not self-join: wait to be added by `POST /v1/cluster/join-by-admin` (AIS `-standby`). */
   standby?: boolean;
+  /**
+   * S3 API settings of this node. SigV4 auth is off by default; the secrets stay in this file, never
+   * in the cluster config or any API answer.
+   */
+  s3?: NodeS3Config;
+}
+
+export interface NodeS3Config {
+  /** Verify SigV4 (header or presigned) on every S3 request at this proxy. */
+  auth?: boolean;
+  /** Access key id → secret access key. */
+  access_keys?: Record<string, string>;
+  /** Region reported to clients (HeadBucket, GetBucketLocation); default us-east-1. */
+  region?: string;
 }
 
 const schema: JSONSchemaType<NodeConfig> = {
@@ -79,6 +93,23 @@ const schema: JSONSchemaType<NodeConfig> = {
     http_adapter: { type: 'string', nullable: true, enum: ['node', 'uws'] },
     test_jobs: { type: 'boolean', nullable: true },
     standby: { type: 'boolean', nullable: true },
+    s3: {
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      required: [],
+      properties: {
+        auth: { type: 'boolean', nullable: true },
+        access_keys: {
+          type: 'object',
+          nullable: true,
+          required: [],
+          propertyNames: { pattern: '^[A-Za-z0-9]{1,128}$' },
+          additionalProperties: { type: 'string', minLength: 1 },
+        },
+        region: { type: 'string', nullable: true, pattern: '^[a-z0-9-]{1,64}$' },
+      },
+    },
   },
 };
 

@@ -86,6 +86,9 @@ export interface LsoPageEntry {
   m?: Record<string, string>;
   t?: string;
   f?: number;
+  /** Props `last-modified` (mtime, unix ms) and `etag` (S3 ETag, unquoted): the S3 listing's fields. */
+  lm?: number;
+  e?: string;
 }
 export interface LsoPageResponse {
   entries: LsoPageEntry[];

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSync, closeSync } from 'node:fs';
+import type { NodeS3Config } from '../../nodes/config.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NODE_MAIN = join(REPO_ROOT, 'nodes/main.ts');
@@ -32,6 +33,8 @@ export interface LocalClusterOptions {
   logLevel?: string;
   /** Allow test-only job kinds (integration tests of job failure). */
   testJobs?: boolean;
+  /** S3 settings written into every node's own config (SigV4 auth and its access keys). */
+  s3?: NodeS3Config;
 }
 
 export interface LocalNode {
@@ -154,6 +157,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
       keepalive: { interval_ms: opts.keepaliveIntervalMs ?? 1000, factor: opts.keepaliveFactor ?? 3 },
       http_adapter: opts.httpAdapter ?? httpAdapterFromEnv(),
       ...(opts.testJobs ? { test_jobs: true } : {}),
+      ...(opts.s3 ? { s3: opts.s3 } : {}),
       // does not self-join: waits for `join-by-admin` (only written when asked, so older configs stay valid)
       ...(standby ? { standby: true } : {}),
     };

@@ -208,7 +208,7 @@ export class ProxyNode {
   // ---- /v1/objects ---------------------------------------------------------------------------
 
   async #objects(req: HttpRequest, items: string[]): Promise<HttpResponse> {
-    const allowed = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'];
+    const allowed = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'POST']; // POST: native multipart (mpt-*)
     if (!allowed.includes(req.method)) throw new ErrMethodNotAllowed(req.method, req.rawPath, allowed);
     const provider = providerOf(req.query);
     const name = items[2] ?? '';

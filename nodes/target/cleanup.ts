@@ -1,18 +1,28 @@
 // space-cleanup on one target (AIS kind `cleanup-store`, xs/lru-like store cleanup): removes work
 // files older than CLEANUP_WORK_AGE_MS (PUTs or copies that died without cleaning up; a live PUT
 // rewrites its file all the time) and the files and index entries of buckets no longer in the BMD.
-// Counters: loc-objs/bytes = files and bytes removed.
+// Also multipart uploads untouched for CLEANUP_UPLOAD_AGE_MS (storage/uploads.ts) and chunk dirs
+// that no LOM references (a crash between Complete's rename and its index write, or between an
+// overwrite's index write and the old chunks' removal). Counters: loc-objs/bytes = files and bytes removed.
 import { bmdGet } from '../../protocol/bmd.ts';
 import { ZERO_COUNTERS, type Counters } from '../../protocol/xact.ts';
 import type { JobWork } from '../../actors/xact/machine.ts';
 import type { Env } from '../../runtime/env/types.ts';
 import type { NodeCore } from '../common/node-core.ts';
 import { readdirOrEmpty } from './storage/fs-errors.ts';
-import { OBJ_DIR_NAME, PROVIDER_DIR_PREFIX, WORK_DIR_NAME } from './storage/layout.ts';
+import { CHUNKS_DIR_NAME, OBJ_DIR_NAME, PROVIDER_DIR_PREFIX, UPLOADS_DIR_NAME, WORK_DIR_NAME } from './storage/layout.ts';
 import type { Storage } from './storage/storage.ts';
 
 /** A work file untouched this long belongs to no live PUT. */
 export const CLEANUP_WORK_AGE_MS = 60 * 60 * 1000;
+/** A multipart upload whose manifest has not changed this long is abandoned (AIS: 24 h too). */
+export const CLEANUP_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;
+/**
+ * An unreferenced chunk dir is removed only when this old: a Complete renames its dir in before it
+ * writes the index entry, so a young one may be about to be referenced.
+ */
+export const CLEANUP_CHUNKS_AGE_MS = CLEANUP_WORK_AGE_MS;
+
 /** Directory depth walked under a bucket's object dir (object names nest as directories). */
 export const CLEANUP_DEPTH_MAX = 64;
 
@@ -66,6 +76,7 @@ export function cleanupWork(core: NodeCore, storage: Storage): JobWork {
             c.locObjs++;
             c.locBytes += s.size;
           }
+          await cleanupMpt(env, storage, mp, { provider, name: b.name }, dir, now, c);
           report({ ...c });
         }
       }
@@ -81,4 +92,36 @@ export function cleanupWork(core: NodeCore, storage: Storage): JobWork {
     }
     return { counters: c };
   };
+}
+
+/** Abandoned uploads and unreferenced chunk dirs of one bucket on one mountpath. */
+async function cleanupMpt(env: Env, storage: Storage, mpath: string, bck: { provider: string; name: string }, dir: string, now: number, c: Counters): Promise<void> {
+  const remove = async (p: string): Promise<void> => {
+    const u = await usage(env, p);
+    await env.disk.rmrf(p);
+    c.locObjs += u.objs;
+    c.locBytes += u.bytes;
+  };
+  for (const u of await readdirOrEmpty(env, `${dir}/${UPLOADS_DIR_NAME}`)) {
+    const p = `${dir}/${UPLOADS_DIR_NAME}/${u.name}`;
+    // the manifest is rewritten with every part: its mtime is the upload's last activity
+    const s = (await env.disk.stat(`${p}/manifest`)) ?? (await env.disk.stat(p));
+    if (s === undefined || now - s.mtimeMs < CLEANUP_UPLOAD_AGE_MS) continue;
+    await remove(p);
+    env.log.info({ bck: `${bck.provider}://${bck.name}`, upload: u.name }, 'space-cleanup: removed an abandoned multipart upload');
+  }
+  const chunkDirs = await readdirOrEmpty(env, `${dir}/${CHUNKS_DIR_NAME}`);
+  if (chunkDirs.length === 0) return;
+  const live = storage.referencedChunkDirs(mpath, bck);
+  if (live === undefined) return;
+  for (const d of chunkDirs) {
+    if (live.has(d.name)) continue;
+    const p = `${dir}/${CHUNKS_DIR_NAME}/${d.name}`;
+    const s = await env.disk.stat(p);
+    if (s === undefined || now - s.mtimeMs < CLEANUP_CHUNKS_AGE_MS) continue;
+    // re-checked right before: a Complete may have referenced it since the scan
+    if (storage.referencedChunkDirs(mpath, bck)?.has(d.name) !== false) continue;
+    await remove(p);
+    env.log.info({ bck: `${bck.provider}://${bck.name}`, chunks: d.name }, 'space-cleanup: removed an orphaned chunk dir');
+  }
 }

@@ -3,6 +3,7 @@
 import { EntryFlag } from '../../protocol/apc.ts';
 import type { LsoPageEntry, LsoPageRequest, LsoPageResponse } from '../../protocol/intra.ts';
 import type { Storage, ObjMeta } from './storage/storage.ts';
+import { etagOf } from '../../protocol/s3/meta.ts';
 
 /** Sorts after every name that starts with `dir` (UTF-8 order): skip a whole virtual directory. */
 const AFTER_ALL = '\u{10FFFF}';
@@ -16,6 +17,11 @@ function entry(name: string, meta: ObjMeta, props: readonly string[], location: 
     else if (p === 'version') e.v = meta.version;
     else if (p === 'custom') e.m = meta.customMd;
     else if (p === 'location') e.t = location;
+    else if (p === 'last-modified') e.lm = meta.mtimeMs;
+    else if (p === 'etag') {
+      const etag = etagOf(meta);
+      if (etag !== undefined) e.e = etag;
+    }
   }
   return e;
 }

@@ -119,5 +119,6 @@ export async function patchObject(ctx: ObjectCtx, req: HttpRequest): Promise<Htt
 }
 
 export function objectMethod(method: string, path: string): void {
-  if (!['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH'].includes(method)) throw new ErrMethodNotAllowed(method, path, ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH']);
+  // POST: the native multipart actions (mpt/native.ts)
+  if (!['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'POST'].includes(method)) throw new ErrMethodNotAllowed(method, path, ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'POST']);
 }

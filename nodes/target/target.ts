@@ -26,6 +26,8 @@ import { ErrObjNotFound } from '../../protocol/errors.ts';
 import { mountpathRequest } from './mountpath-api.ts';
 import { isS3Path, serveS3 } from '../common/s3-frontend.ts';
 import { TargetS3 } from './s3/router.ts';
+import { isNativeMpt, nativeMpt } from './mpt/native.ts';
+import { register as registerMpt } from './s3/mpt.ts';
 
 /** A target behind the Smap a request was routed by waits this long for the metasync. */
 export const SMAP_CATCH_UP_WAIT_MS = 3_000;
@@ -68,6 +70,7 @@ export class TargetNode {
     core.ctrl.handle(Msg.lsoPage, async (b) => lsoPage(this.storage, b as LsoPageRequest, `t[${core.id}]`));
     this.xacts.register();
     this.gfn.register();
+    registerMpt(core, this.storage); // ListMultipartUploads: this target's uploads
     core.ctrl.handle(RebMsg.shutdown, async (b) => this.#shutdown(b as NodeShutdownReq));
     // Restarted in the middle of a rebalance: ask for a new one when joining (AIS reb_interrupted).
     core.rebInterrupted = await this.xacts.reb.load();
@@ -205,6 +208,7 @@ export class TargetNode {
     const objName = objNameFrom(items, 3);
     validateObjName(objName);
     const ctx = this.objectCtx(provider, name, objName);
+    if (isNativeMpt(req)) return nativeMpt(this, ctx, req); // mpt-upload / part / mpt-complete / mpt-abort
     switch (req.method) {
       case 'GET':
         try {

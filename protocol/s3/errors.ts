@@ -32,4 +32,6 @@ export const s3Err = {
   missingContentLength: (msg: string) => new ErrS3('MissingContentLength', 411, msg),
   entityTooLarge: (msg: string) => new ErrS3('EntityTooLarge', 400, msg),
   notImplemented: (msg: string) => new ErrS3('NotImplemented', 501, msg),
+  authorizationHeaderMalformed: (msg: string) => new ErrS3('AuthorizationHeaderMalformed', 400, msg),
+  authorizationQueryParametersError: (msg: string) => new ErrS3('AuthorizationQueryParametersError', 400, msg),
 };

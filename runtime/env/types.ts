@@ -153,6 +153,23 @@ export interface WorkerCallOptions {
   transfer?: boolean;
 }
 
+/** Hashes a `Workers.hashStream` computes (S3 ETag md5, x-amz-content-sha256). */
+export type StreamHashType = 'md5' | 'sha256';
+
+/**
+ * One stream's running hash. Chunks are hashed in the order given; big batches on a pool thread
+ * (the hash state travels with the task), small ones on the calling thread.
+ */
+export interface StreamHasher {
+  /**
+   * Adds the next chunk (kept by reference until hashed: do not modify it). Resolves when the hasher
+   * can take more: awaiting it bounds the work in flight to one batch.
+   */
+  update(chunk: Uint8Array): Promise<void>;
+  /** Lowercase hex digest of everything added; call once, after the last update. */
+  digest(): Promise<string>;
+}
+
 /**
  * CPU-heavy work on whole buffers, off the event loop when that pays (the real binding runs small
  * buffers inline; the fake one always runs inline).
@@ -163,6 +180,8 @@ export interface Workers {
   compress(codec: WorkerCodec, data: Uint8Array, opts?: WorkerCallOptions): Promise<Uint8Array>;
   /** gzip: any gzip stream; lz4: frames written by `compress` (independent blocks, content size). */
   decompress(codec: WorkerCodec, data: Uint8Array, opts?: WorkerCallOptions): Promise<Uint8Array>;
+  /** A running hash of a stream of chunks (batches at or above the cksum threshold go to the pool). */
+  hashStream(type: StreamHashType): StreamHasher;
   /** Stops the threads; calls after close reject. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { ErrBadCksum, ErrObjNotFound, ErrRangeNotSatisfiable } from '../../../pr
 import { locate, withAtime, type Located, type StorageCtx } from './ctx.ts';
 import { objPath, objUname, type BckRef } from './layout.ts';
 import type { ObjMeta } from './lom.ts';
+import { readChunks, validateChunks } from './chunks.ts';
 
 export interface ByteRange {
   /** First byte, inclusive. */
@@ -60,6 +61,8 @@ async function locateChecked(ctx: StorageCtx, bck: BckRef, objName: string): Pro
 
 export async function getObject(ctx: StorageCtx, bck: BckRef, objName: string, range?: ByteRange): Promise<GetResult> {
   const uname = objUname(bck, objName);
+  const chunked = locate(ctx, uname);
+  if (chunked?.meta.chunks) return getChunked(ctx, chunked, uname, objName, bck, range);
   const fast = await readSmall(ctx, bck, objName, uname, range);
   if (fast) return fast;
   const loc = await locateChecked(ctx, bck, objName);
@@ -76,6 +79,21 @@ export async function getObject(ctx: StorageCtx, bck: BckRef, objName: string, r
   if (ctx.atimes.record(uname, loc.mountpath, now)) ctx.onAtimeBatchFull();
   const stream = ctx.env.disk.createReadStream(objPath(loc.mountpath.path, bck, objName), served);
   return { meta, stream, range: served }; // meta as before this access, as AIS reports it
+}
+
+/** A chunked object (chunks.ts): always streamed across its chunk files. */
+function getChunked(ctx: StorageCtx, loc: Located, uname: string, objName: string, bck: BckRef, range?: ByteRange): GetResult {
+  const size = loc.meta.size;
+  let served: ByteRange | undefined;
+  if (range) {
+    if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.start > range.end || range.start >= size) {
+      throw new ErrRangeNotSatisfiable(`range ${range.start}-${range.end} is not satisfiable for "${objName}" of ${size} bytes`);
+    }
+    served = { start: range.start, end: Math.min(range.end, size - 1) };
+  }
+  const meta = withAtime(ctx, uname, loc.meta);
+  if (ctx.atimes.record(uname, loc.mountpath, ctx.env.clock.realtimeNs())) ctx.onAtimeBatchFull();
+  return { meta, stream: readChunks(ctx, loc.mountpath.path, bck, objName, loc.meta, served), range: served };
 }
 
 /**
@@ -109,6 +127,8 @@ async function readSmall(ctx: StorageCtx, bck: BckRef, objName: string, uname: s
 
 /** Re-reads the object and recomputes its checksum; a mismatch (or a size change) is ErrBadCksum. */
 export async function validateObject(ctx: StorageCtx, bck: BckRef, objName: string): Promise<void> {
+  const chunked = locate(ctx, objUname(bck, objName));
+  if (chunked?.meta.chunks) return validateChunks(ctx, chunked.mountpath.path, bck, objName, chunked.meta);
   const loc = await locateChecked(ctx, bck, objName);
   const { meta } = loc;
   const c = await ctx.cksums.acquire(meta.cksumType);

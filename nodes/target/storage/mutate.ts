@@ -2,9 +2,10 @@
 import { bckUname } from '../../../protocol/bmd.ts';
 import { ErrObjNotFound } from '../../../protocol/errors.ts';
 import { locate, locateAll, withAtime, type StorageCtx } from './ctx.ts';
-import { objPath, objUname, type BckRef } from './layout.ts';
+import { objUname, type BckRef } from './layout.ts';
 import { encodeLom, type ObjMeta } from './lom.ts';
 import { withPinned } from './mountpath.ts';
+import { removeObjData } from './chunks.ts';
 
 function notFound(bck: BckRef, objName: string): ErrObjNotFound {
   return new ErrObjNotFound(bckUname(bck.provider, bck.name).slice(0, -1), objName);
@@ -38,14 +39,15 @@ export async function deleteIf(ctx: StorageCtx, bck: BckRef, objName: string, pr
     ctx.atimes.drop(uname);
     await withPinned(all.map((l) => l.mountpath), async () => {
       for (const loc of all) {
-        const file = objPath(loc.mountpath.path, bck, objName);
-        if (opts.fileFirst) await ctx.env.disk.unlink(file);
+        // the object's file, or its chunk dir for a chunked object (chunks.ts)
+        const removeData = () => removeObjData(ctx, loc.mountpath.path, bck, objName, loc.meta);
+        if (opts.fileFirst) await removeData();
         // Index first otherwise: the object is gone for readers before its file is; a crash in
         // between leaves an invisible orphan file that the next PUT of the name overwrites.
         await loc.mountpath.index.remove(uname);
         // Durable removal first: a power loss must not bring the entry back without its file.
         if (opts.sync) await loc.mountpath.index.flush();
-        if (!opts.fileFirst) await ctx.env.disk.unlink(file);
+        if (!opts.fileFirst) await removeData();
       }
     });
     return true;

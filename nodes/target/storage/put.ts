@@ -15,6 +15,7 @@ import { objPath, objUname, parentDir, validateObjPathName, workDir, workPath, W
 import { encodeLom, type ObjMeta } from './lom.ts';
 import { moveFile } from './copy-file.ts';
 import { withPinned } from './mountpath.ts';
+import { removeObjData } from './chunks.ts';
 
 /** Body chunks are gathered into one writev of at least this size (fewer syscalls, no copy). */
 export const WRITE_COALESCE_BYTES = 256 * 1024;
@@ -26,6 +27,11 @@ export interface PutOpts {
   /** The client's checksum (`Ais-Checksum-Type/-Value`); the body is verified against it. */
   expected?: { type: CksumType; value: string };
   customMd?: Record<string, string>;
+  /**
+   * Custom metadata known only once the body is in (S3: the ETag = MD5 of the body), merged over
+   * `customMd` at commit, so the object never becomes visible without it.
+   */
+  customMdAtCommit?: () => Record<string, string>;
   /** Declared body length; a shorter body is ErrIncompleteBody. */
   contentLength?: number;
   versioning: boolean;
@@ -75,6 +81,7 @@ async function putWith(
   let renamed = false;
   try {
     const received = await receiveFn(mp.path, work);
+    const mdAtCommit = opts.customMdAtCommit?.(); // before the rename: may throw, nothing is visible yet
     return await ctx.locks.run(uname, async () => {
       throwIfClash(ctx, bck, objName); // again: the other name may have arrived while we received
       // Again: a mountpath may have been attached, detached or disabled while we received. Pinned
@@ -113,7 +120,7 @@ async function putWith(
               version: nextVersion(prevOnMp?.meta.version, opts.versioning),
               atimeNs: ctx.env.clock.realtimeNs().toString(),
               mtimeMs: ctx.env.clock.realtimeMs(),
-              customMd: { ...(opts.customMd ?? {}) },
+              customMd: { ...(opts.customMd ?? {}), ...(mdAtCommit ?? {}) },
             };
         try {
           await dst.index.put(uname, encodeLom(meta));
@@ -127,11 +134,15 @@ async function putWith(
         ctx.atimes.drop(uname);
         // A copy left on another mountpath (written before a mountpath change) is now stale.
         for (const p of prev) {
-          if (p.mountpath === dst) continue;
+          if (p.mountpath === dst) {
+            // a chunked object replaced here: its chunk dir is garbage now (the file was renamed over)
+            if (p.meta.chunks) await removeObjData(ctx, dst.path, bck, objName, p.meta);
+            continue;
+          }
           await p.mountpath.index.remove(uname);
           // durable removal first (as DELETE): a power loss must not bring back an entry without its file
           if (opts.writePolicy === 'immediate') await p.mountpath.index.flush();
-          await ctx.env.disk.unlink(objPath(p.mountpath.path, bck, objName));
+          await removeObjData(ctx, p.mountpath.path, bck, objName, p.meta);
         }
         return meta;
       });

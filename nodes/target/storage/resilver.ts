@@ -12,6 +12,7 @@ import { encodeLom } from './lom.ts';
 import { withPinned, type Mountpath } from './mountpath.ts';
 import type { MountpathSet } from './mountpath-set.ts';
 import { hex, renameIntoPlace } from './put.ts';
+import { chunkDirPath, copyChunksVerified, removeObjData } from './chunks.ts';
 
 /** Index keys read per page of the walk. */
 export const RESILVER_PAGE_SIZE = 1_000;
@@ -130,11 +131,17 @@ export async function resilverObj(ctx: StorageCtx, uname: string): Promise<numbe
       const work = workPath(dst.path, bck, hex(ctx.env.random.bytes(WORK_FILE_RANDOM_BYTES)));
       let renamed = false;
       try {
-        await copyFileVerified(ctx, objPath(src.mountpath.path, bck, objName), work, meta, objName);
-        await renameIntoPlace(ctx, work, objPath(dst.path, bck, objName), objName);
+        if (meta.chunks) {
+          // chunked: the chunk dir moves with the object (copied chunk by chunk, each verified)
+          await copyChunksVerified(ctx, src.mountpath.path, work, bck, objName, meta);
+          await renameIntoPlace(ctx, work, chunkDirPath(dst.path, bck, meta.chunks.id), objName);
+        } else {
+          await copyFileVerified(ctx, objPath(src.mountpath.path, bck, objName), work, meta, objName);
+          await renameIntoPlace(ctx, work, objPath(dst.path, bck, objName), objName);
+        }
         renamed = true;
       } finally {
-        if (!renamed) await ctx.env.disk.unlink(work).catch(() => {});
+        if (!renamed) await (meta.chunks ? ctx.env.disk.rmrf(work) : ctx.env.disk.unlink(work)).catch(() => {});
       }
       try {
         await dst.index.put(uname, encodeLom(meta));
@@ -143,7 +150,7 @@ export async function resilverObj(ctx: StorageCtx, uname: string): Promise<numbe
       } catch (err) {
         // The file on dst may have replaced an older copy's: drop that entry rather than pair it with these bytes.
         await dst.index.remove(uname).catch(() => {});
-        await ctx.env.disk.unlink(objPath(dst.path, bck, objName)).catch(() => {});
+        await removeObjData(ctx, dst.path, bck, objName, meta).catch(() => {});
         throw err;
       }
       ctx.atimes.drop(uname);
@@ -164,6 +171,6 @@ async function dropCopies(ctx: StorageCtx, copies: readonly Located[], bck: BckR
   for (const l of copies) {
     await l.mountpath.index.remove(uname);
     await l.mountpath.index.flush(); // never an entry without its file after a power loss
-    await ctx.env.disk.unlink(objPath(l.mountpath.path, bck, objName));
+    await removeObjData(ctx, l.mountpath.path, bck, objName, l.meta);
   }
 }

@@ -19,6 +19,8 @@ import { resilver, type ResilverProgress } from './resilver.ts';
 import { deleteIf, deleteObject, setCustomMd, type DeleteOpts } from './mutate.ts';
 import { NameLock } from './name-lock.ts';
 import { putObject, putObjectBytes, type PutOpts } from './put.ts';
+import { abortUpload, completeUpload, createUpload, getUpload, listUploads, putPart, type CompleteOpts, type CompletePart, type PartOpts, type Upload, type UploadPart } from './uploads.ts';
+import type { MptListReq, MptUploadInfo } from '../../../protocol/s3/mpt.ts';
 
 /** Index entries removed per batch when a bucket is destroyed (one lmdb commit per batch). */
 export const DESTROY_BATCH_SIZE = 10_000;
@@ -148,6 +150,56 @@ export class Storage {
     return deleteIf(this.#ctx, bck, objName, pred, opts);
   }
 
+  // Multipart uploads (uploads.ts): parts on the object's HRW mountpath, completed into a chunked object.
+
+  /** A new upload of `objName`; `customMd` goes to the final object. Returns the upload id. */
+  mptCreate(bck: BckRef, objName: string, customMd: Record<string, string>): Promise<string> {
+    this.#assertOpen();
+    return createUpload(this.#ctx, bck, objName, customMd);
+  }
+
+  mptPutPart(bck: BckRef, objName: string, uploadId: string, num: number, body: Readable, opts: PartOpts): Promise<UploadPart> {
+    this.#assertOpen();
+    return putPart(this.#ctx, bck, objName, uploadId, num, body, opts);
+  }
+
+  /** The upload (NoSuchUpload when unknown, completed or aborted). */
+  mptGet(bck: BckRef, objName: string, uploadId: string): Promise<Upload> {
+    this.#assertOpen();
+    return getUpload(this.#ctx, bck, objName, uploadId);
+  }
+
+  mptComplete(bck: BckRef, objName: string, uploadId: string, parts: readonly CompletePart[], opts: CompleteOpts): Promise<ObjMeta> {
+    this.#assertOpen();
+    return completeUpload(this.#ctx, bck, objName, uploadId, parts, opts);
+  }
+
+  mptAbort(bck: BckRef, objName: string, uploadId: string): Promise<void> {
+    this.#assertOpen();
+    return abortUpload(this.#ctx, bck, objName, uploadId);
+  }
+
+  mptList(q: MptListReq): Promise<MptUploadInfo[]> {
+    this.#assertOpen();
+    return listUploads(this.#ctx, q);
+  }
+
+  /** Chunk dir ids the LOMs of the bucket on this mountpath reference (space cleanup: the others are orphans). */
+  referencedChunkDirs(mpath: string, bck: BckRef): Set<string> | undefined {
+    this.#assertOpen();
+    const mp = this.#ctx.mountpaths.find((m) => m.path === mpath);
+    if (!mp) return undefined; // not ours to judge
+    const prefix = bckUname(bck.provider, bck.name);
+    const ids = new Set<string>();
+    // a full scan of the bucket on this mountpath: cleanup is rare and runs in the background
+    for (const { key, value } of mp.index.range({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      const id = decodeLom(value).chunks?.id;
+      if (id !== undefined) ids.add(id);
+    }
+    return ids;
+  }
+
   /** Remembers a delete made while a rebalance runs, so an older copy still in flight is not stored. */
   tombstone(bck: BckRef, objName: string, deletedMs: number): void {
     const uname = objUname(bck, objName);
@@ -192,6 +244,7 @@ export class Storage {
   fqn(bck: BckRef, objName: string): string | undefined {
     this.#assertOpen();
     const loc = locate(this.#ctx, objUname(bck, objName));
+    if (loc?.meta.chunks) return undefined; // a chunked object has no single file: read it through get()
     return loc && objPath(loc.mountpath.path, bck, objName);
   }
 
@@ -332,4 +385,5 @@ export type { BckRef } from './layout.ts';
 export type { ObjMeta } from './lom.ts';
 export type { PutOpts } from './put.ts';
 export type { ByteRange, GetResult } from './get.ts';
+export type { CompletePart, Upload, UploadPart } from './uploads.ts';
 export type { ListEntry, ListOpts } from './list.ts';

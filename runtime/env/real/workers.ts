@@ -6,6 +6,7 @@ import { Piscina } from 'piscina';
 import type { CksumType } from '../../../protocol/apc.ts';
 import type { WorkerCallOptions, WorkerCodec, Workers } from '../types.ts';
 import { cksumInline, compressInline, decompressInline } from './workers/ops.ts';
+import { inlineStreamHasher, pooledStreamHasher } from './workers/stream-hash.ts';
 import type { WorkerTask } from './workers/task.ts';
 
 /** Pool threads: the target boxes have 2 cores and the event loop needs one of them too. */
@@ -127,6 +128,13 @@ export function createRealWorkers(opts: RealWorkersOptions = {}): RealWorkers {
       }
       return run<Uint8Array>({ op: 'decompress', codec, data }, o);
     },
+    hashStream: (type) => {
+      const open = (): void => {
+        if (closed) throw new WorkersClosedError('workers closed');
+      };
+      if (maxThreads <= 0) return inlineStreamHasher(type, open);
+      return pooledStreamHasher(type, cksumMin, (task, o) => run<Uint8Array | string>(task, o));
+    },
     close: async () => {
       if (closed) return;
       closed = true;
@@ -149,6 +157,7 @@ export function inlineWorkers(): Workers {
     cksum: async (type, data) => (open(), cksumInline(type, data)),
     compress: async (codec, data) => (open(), compressInline(codec, data)),
     decompress: async (codec, data) => (open(), decompressInline(codec, data)),
+    hashStream: (type) => inlineStreamHasher(type, open),
     close: async () => {
       closed = true;
     },
