@@ -12,6 +12,7 @@ import { formatGoTime, RFC822 } from '../../protocol/timefmt.ts';
 import { activeTargets } from '../../protocol/smap.ts';
 import type { NodeCore } from '../common/node-core.ts';
 import { jsonResponse } from '../common/http.ts';
+import { compareUtf8 } from '../target/storage/list.ts';
 
 export const LIST_PAGE_TIMEOUT_MS = 60_000;
 
@@ -109,7 +110,7 @@ export async function listObjects(core: NodeCore, bck: { provider: string; name:
   };
 }
 
-/** k-way merge of sorted pages; equal names (virtual dirs seen by several targets) appear once. */
+/** k-way merge of sorted pages (UTF-8 order, as the targets sort); equal names (virtual dirs seen by several targets) appear once. */
 export function mergePages(pages: LsoPageEntry[][], limit: number): { entries: LsoPageEntry[]; cut: boolean } {
   const idx = pages.map(() => 0);
   const out: LsoPageEntry[] = [];
@@ -118,7 +119,7 @@ export function mergePages(pages: LsoPageEntry[][], limit: number): { entries: L
     for (let i = 0; i < pages.length; i++) {
       const e = pages[i]![idx[i]!];
       if (e === undefined) continue;
-      if (best < 0 || e.n < pages[best]![idx[best]!]!.n) best = i;
+      if (best < 0 || compareUtf8(e.n, pages[best]![idx[best]!]!.n) < 0) best = i;
     }
     if (best < 0) return { entries: out, cut: false };
     const e = pages[best]![idx[best]!]!;

@@ -25,6 +25,8 @@ const parser = new XMLParser({
   parseTagValue: false, // keys such as "007" stay strings
   trimValues: false,
   processEntities: true,
+  // numeric character references too: Go's encoding/xml (rclone, the AWS Go SDK) writes `"` as `&#34;`
+  htmlEntities: true,
   isArray: (name) => ARRAY_TAGS.has(name),
 });
 /** Elements that may repeat in request bodies we accept (Delete/Object, CompleteMultipartUpload/Part). */

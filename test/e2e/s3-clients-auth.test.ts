@@ -54,6 +54,8 @@ const UNKNOWN_KEY: Keys = { accessKey: 'NOSUCHKEY', secretKey: KEYS.secretKey };
 const PRESIGN_EXPIRES_S = 300;
 
 let cluster: LocalCluster;
+/** False until the cluster is up: then after() keeps the node logs. */
+let started = false;
 let dir = '';
 let fx: Fixtures;
 let endpoint = '';
@@ -66,13 +68,15 @@ before(async () => {
     mountpathsPerTarget: 2,
     s3: { auth: true, access_keys: { [KEYS.accessKey]: KEYS.secretKey }, region: REGION },
   });
+  started = true;
   endpoint = `${cluster.proxyUrl}/s3`;
   fx = await makeFixtures(join(dir, 'data'));
 });
 
 after(async () => {
   await cluster?.stop();
-  if (process.env.SHOAL_E2E_KEEP === '1') console.log(`kept ${dir}`);
+  // a cluster that did not come up leaves its node logs for the report
+  if (process.env.SHOAL_E2E_KEEP === '1' || !started) console.log(`kept ${dir} (node logs under cluster/)`);
   else await rm(dir, { recursive: true, force: true });
 });
 

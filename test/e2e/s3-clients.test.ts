@@ -1,10 +1,13 @@
 // Real, unmodified S3 clients against a live local cluster's S3 API (`<proxy>/s3`, path style, auth
 // off): aws CLI, s3cmd, boto3, rclone and @aws-sdk/client-s3 with its default checksum settings.
 // Each client makes a bucket, puts, lists, gets (bytes compared), range-gets, uploads 20 MiB as
-// 4 × 5 MiB multipart, presigns a GET, deletes and removes its bucket; aws also syncs a tree twice.
-// A client whose binary is missing is skipped with a message (.ci/run installs them all).
-// Debugging a failure: SHOAL_E2E_KEEP=1 keeps the temp dir (node logs under cluster/); the failing
-// command is quoted in the assertion, rerun it by hand with --debug / -d / -vv.
+// 4 × 5 MiB multipart, presigns a GET, deletes and removes its bucket. Beyond that: aws syncs a tree
+// (a second sync uploads nothing) and copies S3→S3 (UploadPartCopy); s3cmd and rclone copy
+// server-side; boto3 (test/e2e/s3/boto3_e2e.py) covers conditional GETs, response-* overrides, odd
+// keys, versions, UploadPartCopy and DeleteObjects; the last part runs aws at the root (S3-API-via-Root).
+// With auth on: s3-clients-auth.test.ts. A client whose binary is missing is skipped with a message
+// (.ci/run installs them all). Debugging: SHOAL_E2E_KEEP=1 keeps the temp dir (node logs under
+// cluster/); a failure quotes the exact command and its stderr: rerun it with --debug / -d / -vv.
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,25 +41,25 @@ import { startLocalCluster, type LocalCluster } from '../../deploy/local/cluster
 import {
   ACCESS_KEY,
   BIN,
-  awsClient,
-  boto3Env,
-  rcloneClient,
-  s3cmdClient,
-  type ClientRunner,
   PART_SIZE_BYTES,
   REGION,
   SECRET_KEY,
   TREE_FILES,
   assertFails,
   assertOk,
+  awsClient,
+  boto3Env,
   describeRun,
   fetchBytes,
   makeFixtures,
   md5,
   multipartEtag,
+  rcloneClient,
   run,
+  s3cmdClient,
   sha256,
   skipUnless,
+  type ClientRunner,
   type Fixtures,
   type Run,
 } from './s3/harness.ts';
@@ -67,6 +70,8 @@ const PRESIGN_EXPIRES_S = 300;
 const CROSS_PART_RANGE = { start: PART_SIZE_BYTES - 1000, end: PART_SIZE_BYTES + 999 };
 
 let cluster: LocalCluster;
+/** False until the cluster is up: then after() keeps the node logs. */
+let started = false;
 let dir = '';
 let fx: Fixtures;
 /** `<proxy>/s3`: the endpoint every client is given. */
@@ -75,13 +80,15 @@ let endpoint = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'shoal-s3-e2e-'));
   cluster = await startLocalCluster({ dir: join(dir, 'cluster'), targets: 3, mountpathsPerTarget: 2 });
+  started = true;
   endpoint = `${cluster.proxyUrl}/s3`;
   fx = await makeFixtures(join(dir, 'data'));
 });
 
 after(async () => {
   await cluster?.stop();
-  if (process.env.SHOAL_E2E_KEEP === '1') console.log(`kept ${dir}`);
+  // a cluster that did not come up leaves its node logs for the report
+  if (process.env.SHOAL_E2E_KEEP === '1' || !started) console.log(`kept ${dir} (node logs under cluster/)`);
   else await rm(dir, { recursive: true, force: true });
 });
 
@@ -177,6 +184,19 @@ describe('aws CLI (/usr/bin/aws)', { skip: skipUnless(BIN.aws, 'aws CLI') }, () 
     assert.ok((await readFile(rout)).equals(fx.big.subarray(start, end + 1)), 'range across the part boundary differs');
   });
 
+  test('s3 cp S3→S3 of 20 MiB is a multipart copy (GetObjectTagging, UploadPartCopy); s3 mv moves it', async () => {
+    await awsOk('s3', 'cp', `s3://${B}/big.bin`, `s3://${B}/big-copy.bin`);
+    const head = JSON.parse(await awsOk('s3api', 'head-object', '--bucket', B, '--key', 'big-copy.bin')) as { ContentLength: number; ETag: string };
+    assert.equal(head.ContentLength, fx.big.length);
+    assert.match(head.ETag, /-4"$/, 'the copy is a 4-part multipart object');
+    await awsOk('s3', 'mv', `s3://${B}/big-copy.bin`, `s3://${B}/moved/big.bin`);
+    const out = join(work, 'moved.out');
+    await awsOk('s3', 'cp', `s3://${B}/moved/big.bin`, out);
+    assert.equal(sha256(await readFile(out)), sha256(fx.big), 'copied-then-moved 20 MiB differs');
+    assertFails(await aws('s3api', 'head-object', '--bucket', B, '--key', 'big-copy.bin'), /\(404\)/);
+    await awsOk('s3', 'rm', `s3://${B}/moved/big.bin`);
+  });
+
   test('s3 sync uploads a tree of 50 files, a second sync uploads nothing, a changed file alone goes again', async () => {
     const first = await awsOk('s3', 'sync', fx.treeDir, `s3://${B}/tree`);
     assert.equal(first.split('\n').filter((l) => l.startsWith('upload:')).length, TREE_FILES, `first sync:\n${first}`);
@@ -269,6 +289,17 @@ describe('s3cmd (/usr/bin/s3cmd)', { skip: skipUnless(BIN.s3cmd, 's3cmd') }, () 
     assert.equal(sha256(await readFile(dl)), sha256(fx.big), 'downloaded 20 MiB differs');
   });
 
+  test('cp and mv are server-side copies (s3cmd reads the source ACL first)', async () => {
+    await s3cmdOk('cp', `s3://${B}/dir/small.bin`, `s3://${B}/copy/small.bin`);
+    await s3cmdOk('mv', `s3://${B}/copy/small.bin`, `s3://${B}/moved/small.bin`);
+    const ls = await s3cmdOk('ls', '--recursive', `s3://${B}`);
+    assert.match(ls, /moved\/small\.bin$/m, ls);
+    assert.doesNotMatch(ls, /copy\/small\.bin$/m, ls);
+    const out = join(work, 'moved.out');
+    await s3cmdOk('get', '--force', `s3://${B}/moved/small.bin`, out);
+    assert.ok((await readFile(out)).equals(fx.small), 'moved bytes differ');
+  });
+
   test('signurl gives a URL that plain fetch can GET', async () => {
     const expiry = Math.floor(Date.now() / 1000) + PRESIGN_EXPIRES_S;
     const url = (await s3cmdOk('signurl', `s3://${B}/dir/small.bin`, String(expiry))).trim();
@@ -277,7 +308,7 @@ describe('s3cmd (/usr/bin/s3cmd)', { skip: skipUnless(BIN.s3cmd, 's3cmd') }, () 
 
   test('del deletes the object', async () => {
     await s3cmdOk('del', `s3://${B}/dir/small.bin`);
-    assert.doesNotMatch(await s3cmdOk('ls', '--recursive', `s3://${B}`), /small\.bin/);
+    assert.doesNotMatch(await s3cmdOk('ls', '--recursive', `s3://${B}`), /dir\/small\.bin/);
     assertFails(await s3cmd('get', `s3://${B}/dir/small.bin`, join(work, 'nothing')), /does not exist|404|NoSuchKey/);
   });
 
@@ -290,13 +321,8 @@ describe('s3cmd (/usr/bin/s3cmd)', { skip: skipUnless(BIN.s3cmd, 's3cmd') }, () 
 });
 
 // ---------------------------------------------------------------------------------------------------
-const boto3Missing = (): string | false => {
-  const skip = skipUnless(BIN.python3, 'python3');
-  if (skip) return skip;
-  return false;
-};
-
-describe('boto3 (/usr/bin/python3, test/e2e/s3/boto3_e2e.py)', { skip: boto3Missing() }, () => {
+// One python process runs every step (boto3's import alone takes a second); each step is a test here.
+describe('boto3 (/usr/bin/python3, test/e2e/s3/boto3_e2e.py)', { skip: skipUnless(BIN.python3, 'python3') }, () => {
   const B = 'e2e-boto3';
   const STEPS = [
     'create_bucket',
@@ -310,6 +336,11 @@ describe('boto3 (/usr/bin/python3, test/e2e/s3/boto3_e2e.py)', { skip: boto3Miss
     'multipart_low_level',
     'presigned_get',
     'copy_object',
+    'conditional_get',
+    'response_overrides',
+    'special_keys',
+    'list_object_versions',
+    'upload_part_copy',
     'delete_objects',
     'delete_object',
     'delete_bucket',
@@ -395,6 +426,15 @@ describe('rclone (/usr/bin/rclone)', { skip: skipUnless(BIN.rclone, 'rclone') },
   test('copy of a tree, then check finds no differences', async () => {
     await rcloneOk('copy', fx.treeDir, `shoal:${B}/tree`);
     await rcloneOk('check', fx.treeDir, `shoal:${B}/tree`);
+  });
+
+  test('server-side copyto (CopyObject) and moveto, to keys with a space and a plus', async () => {
+    await rcloneOk('copyto', `shoal:${B}/dir/small.bin`, `shoal:${B}/copy/x y+z.bin`);
+    assert.ok((await rcloneOk('cat', `shoal:${B}/copy/x y+z.bin`)).equals(fx.small), 'copied bytes differ');
+    await rcloneOk('moveto', `shoal:${B}/copy/x y+z.bin`, `shoal:${B}/moved/ü.bin`);
+    const names = (await rcloneOk('lsf', '--recursive', '--files-only', `shoal:${B}`)).toString().trim().split('\n');
+    assert.ok(names.includes('moved/ü.bin') && !names.includes('copy/x y+z.bin'), `after moveto: ${names.join(', ')}`);
+    await rcloneOk('deletefile', `shoal:${B}/moved/ü.bin`);
   });
 
   test('link gives a presigned URL that plain fetch can GET', async () => {

@@ -62,6 +62,16 @@ describe('ListBuckets and CreateBucket', () => {
     assert.ok(native.some((x) => x.name === 's3-created' && x.provider === 'ais'));
   });
 
+  test('ListBuckets ?prefix= filters by name', async () => {
+    assertS3Ok(await s3(p1, 'PUT', s3Path('pfx-one')));
+    assertS3Ok(await s3(p1, 'PUT', s3Path('pfx-two')));
+    const l = assertS3Ok(await s3(p2, 'GET', '/s3', { query: { prefix: 'pfx-' } }));
+    assert.deepEqual(xlist(xnode(l.xml, 'Buckets'), 'Bucket').map((b) => xtext(b, 'Name')), ['pfx-one', 'pfx-two']);
+    assert.equal(xtext(l.xml, 'Prefix'), 'pfx-');
+    const none = assertS3Ok(await s3(p1, 'GET', '/s3', { query: { prefix: 'zzz' } }));
+    assert.deepEqual(xlist(xnode(none.xml, 'Buckets'), 'Bucket'), []);
+  });
+
   test('a bucket made natively is listed too', async () => {
     await createBucket(p1, 'native-made');
     const l = assertS3Ok(await s3(p2, 'GET', '/s3'));

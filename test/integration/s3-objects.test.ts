@@ -320,6 +320,25 @@ describe('query parameters of GET/HEAD', () => {
   });
 });
 
+describe('object sub-resources', () => {
+  test('?acl: the owner has FULL_CONTROL; PUT is accepted; a missing key is 404 NoSuchKey', async () => {
+    await put('sub/obj', 'not an ACL');
+    const r = assertS3Ok(await obj('GET', BCK, 'sub/obj', { query: { acl: '' } }));
+    assert.equal(r.root, 'AccessControlPolicy');
+    assert.match(r.text, /<Permission>FULL_CONTROL<\/Permission>/);
+    assertS3Ok(await obj('PUT', BCK, 'sub/obj', { query: { acl: '' }, headers: { 'x-amz-acl': 'private' } }));
+    assert.equal(assertS3Ok(await obj('GET', BCK, 'sub/obj')).text, 'not an ACL', 'PUT ?acl leaves the object alone');
+    assertS3Error(await obj('GET', BCK, 'sub/missing', { query: { acl: '' } }), 404, 'NoSuchKey');
+  });
+
+  test('?tagging: no tags; unsupported sub-resources are 501 NotImplemented', async () => {
+    const r = assertS3Ok(await obj('GET', BCK, 'sub/obj', { query: { tagging: '' } }));
+    assert.equal(r.root, 'Tagging');
+    assertS3Error(await obj('GET', BCK, 'sub/obj', { query: { retention: '' } }), 501, 'NotImplemented');
+    assertS3Error(await obj('PUT', BCK, 'sub/obj', { query: { tagging: '' }, body: '<Tagging/>' }), 501, 'NotImplemented');
+  });
+});
+
 describe('DeleteObject', () => {
   test('204, then the key is gone; deleting a missing key is 204 too', async () => {
     await put('del/obj', 'x');

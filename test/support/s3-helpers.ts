@@ -188,9 +188,10 @@ export function xopt(n: XmlNode | undefined, name: string): string | undefined {
   return n?.[name] === undefined ? undefined : xtext(n, name);
 }
 
-/** A child element (object); fails the test when absent. */
+/** A child element (object; {} for an empty one); fails the test when absent. */
 export function xnode(n: XmlNode | undefined, name: string): XmlNode {
   const v = n?.[name];
+  if (v === '') return {};
   assert.ok(v !== undefined && typeof v === 'object' && !Array.isArray(v), `<${name}> missing or not an element in ${JSON.stringify(n)}`);
   return v;
 }

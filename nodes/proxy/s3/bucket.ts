@@ -1,18 +1,16 @@
 // What every S3 handler at the proxy needs first: the bucket, looked up by name only (S3 has no
-// providers; Shoal's S3 buckets are `ais://`), and the region the client believes it talks to.
-import type { Bprops } from '../../../protocol/bmd.ts';
-import { bmdGet } from '../../../protocol/bmd.ts';
+// providers; Shoal's S3 buckets are `ais://`), the region we answer, and the XML answer shape.
+import { bmdGet, type Bprops } from '../../../protocol/bmd.ts';
 import { ErrBckNotFound } from '../../../protocol/errors.ts';
 import { validateBckName } from '../../../protocol/names.ts';
-import type { HttpRequest } from '../../../runtime/http/types.ts';
-import type { NodeCore } from '../../common/node-core.ts';
-import { headerString } from '../../common/http.ts';
 import { S3_XMLNS, type XmlObject } from '../../../protocol/s3/xml.ts';
-import type { HttpResponse } from '../../../runtime/http/types.ts';
+import type { HttpRequest, HttpResponse } from '../../../runtime/http/types.ts';
+import { headerString } from '../../common/http.ts';
+import type { NodeCore } from '../../common/node-core.ts';
 import { s3XmlResponse } from '../../common/s3-frontend.ts';
 
 export const S3_PROVIDER = 'ais';
-/** The region we answer when the client did not sign with one (AWS's default; SDKs assume it). */
+/** The region we answer when neither config nor the client's signature names one (SDKs assume it). */
 export const S3_REGION_DEFAULT = 'us-east-1';
 /** Owner shown in ListBuckets, ACLs and listings: one cluster, one owner. */
 export const S3_OWNER = { ID: 'shoal', DisplayName: 'shoal' } as const;

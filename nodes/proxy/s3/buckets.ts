@@ -55,11 +55,15 @@ export function unsupported(method: string, sub: string, bucket: string): never 
   throw s3Err.notImplemented(`${method} ?${sub} is not implemented`);
 }
 
-export function listBucketsS3(proxy: ProxyNode): HttpResponse {
+/** All buckets in one answer (`max-buckets` paging is not needed at BMD sizes); `prefix` filters. */
+export function listBucketsS3(proxy: ProxyNode, s3: S3Request): HttpResponse {
+  const prefix = s3.req.query.get('prefix') ?? '';
   const buckets = bmdBuckets(proxy.core.owner.bmd!)
-    .filter((b) => b.provider === S3_PROVIDER)
+    .filter((b) => b.provider === S3_PROVIDER && b.name.startsWith(prefix))
     .map((b) => ({ Name: b.name, CreationDate: isoTime(Number(BigInt(b.props.created) / NS_PER_MS)) }));
-  return xmlAnswer('ListAllMyBucketsResult', { Owner: { ...S3_OWNER }, Buckets: { Bucket: buckets } });
+  const doc: XmlObject = { Owner: { ...S3_OWNER }, Buckets: { Bucket: buckets } };
+  if (prefix !== '') doc.Prefix = prefix;
+  return xmlAnswer('ListAllMyBucketsResult', doc);
 }
 
 export async function createBucketS3(proxy: ProxyNode, s3: S3Request): Promise<HttpResponse> {

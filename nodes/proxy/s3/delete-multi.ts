@@ -1,7 +1,7 @@
 // DeleteObjects (`POST /s3/<b>?delete`; DELETE is accepted too, as AIS): each key is deleted on its
 // HRW target through the native API, a bounded number at a time. As S3, a key that does not exist
 // counts as deleted; only real failures are `<Error>` entries, and quiet mode lists only those.
-import { ErrNoTargets } from '../../../protocol/errors.ts';
+import { ErrNoTargets, ShoalError } from '../../../protocol/errors.ts';
 import { s3Err } from '../../../protocol/s3/errors.ts';
 import { parseS3Xml, xmlText, type XmlObject } from '../../../protocol/s3/xml.ts';
 import { validateObjName } from '../../../protocol/names.ts';
@@ -9,7 +9,6 @@ import type { HttpResponse } from '../../../runtime/http/types.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import { QPARAM_SMAP_VERSION } from '../../common/redirect.ts';
 import type { S3Request } from '../../common/s3-frontend.ts';
-import { ShoalError } from '../../../protocol/errors.ts';
 import { xmlAnswer, type S3Bck } from './bucket.ts';
 import { NULL_VERSION_ID } from './versions.ts';
 import { readRemoteBody, remoteToS3Error } from './remote.ts';

@@ -9,7 +9,7 @@ export const S3_LIST_KEYS_MAX = 1000;
 export function maxKeysParam(q: URLSearchParams, name: string): number {
   const raw = q.get(name);
   if (raw === null || raw === '') return S3_LIST_KEYS_MAX;
-  if (!/^[0-9]{1,10}$/.test(raw)) throw s3Err.invalidArgument(`${name} must be a non-negative integer, not "${raw}"`);
+  if (!/^[0-9]+$/.test(raw)) throw s3Err.invalidArgument(`${name} must be a non-negative integer, not "${raw}"`);
   return Math.min(Number(raw), S3_LIST_KEYS_MAX);
 }
 

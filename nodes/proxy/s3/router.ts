@@ -30,7 +30,7 @@ export class ProxyS3 {
     const { req } = s3;
     if (s3.bucket === '') {
       if (req.method !== 'GET') throw new ErrMethodNotAllowed(req.method, req.rawPath, SERVICE_METHODS);
-      return listBucketsS3(this.proxy);
+      return listBucketsS3(this.proxy, s3);
     }
     if (s3.key === '') return this.#bucket(s3);
     if (!OBJECT_METHODS.includes(req.method)) throw new ErrMethodNotAllowed(req.method, req.rawPath, OBJECT_METHODS);

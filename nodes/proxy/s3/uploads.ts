@@ -12,6 +12,7 @@ import type { S3Request } from '../../common/s3-frontend.ts';
 import { isoTime, S3_OWNER, xmlAnswer, type S3Bck } from './bucket.ts';
 import { encoder, maxKeysParam, urlEncodingParam } from './params.ts';
 import { commonPrefix } from './walk.ts';
+import { compareUtf8 } from '../../target/storage/list.ts';
 
 export const MPT_LIST_TIMEOUT_MS = 30_000;
 /** Fan-out rounds per page (a folded prefix may cost one); past it the page ends truncated. */
@@ -21,8 +22,14 @@ const AFTER_ALL = '\u{10FFFF}';
 
 type Item = { upload: MptUploadInfo } | { prefix: string };
 
+/** (key, uploadId) order, keys as UTF-8 bytes (the targets' and S3's order). */
+function cmp(a: { key: string; id: string }, b: { key: string; id: string }): number {
+  const k = compareUtf8(a.key, b.key);
+  return k !== 0 ? k : compareUtf8(a.id, b.id);
+}
+
 function after(a: { key: string; id: string }, b: { key: string; id: string }): boolean {
-  return a.key > b.key || (a.key === b.key && a.id > b.id);
+  return cmp(a, b) > 0;
 }
 
 export async function listUploadsS3(core: NodeCore, s3: S3Request, b: S3Bck): Promise<HttpResponse> {
@@ -50,12 +57,14 @@ export async function listUploadsS3(core: NodeCore, s3: S3Request, b: S3Bck): Pr
       for (const u of uploads) {
         if (!after({ key: u.key, id: u.uploadId }, cursor)) continue;
         const cp = commonPrefix(u.key, prefix, delimiter);
-        if (items.length === maxUploads) {
+        // a prefix at or before the marker was listed on an earlier page (as S3): skip all of it
+        const seen = cp !== undefined && compareUtf8(cp, cursor.key) <= 0;
+        if (items.length === maxUploads && !seen) {
           truncated = true;
           break rounds;
         }
         if (cp !== undefined) {
-          items.push({ prefix: cp });
+          if (!seen) items.push({ prefix: cp });
           cursor = { key: cp + AFTER_ALL, id: '' };
           continue rounds;
         }
@@ -114,7 +123,7 @@ async function fanOut(core: NodeCore, b: S3Bck, req: MptListReq): Promise<{ uplo
     if (p.uploads.length >= req.limit) more = true;
     all.push(...p.uploads);
   }
-  all.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.uploadId < y.uploadId ? -1 : x.uploadId > y.uploadId ? 1 : 0));
+  all.sort((x, y) => cmp({ key: x.key, id: x.uploadId }, { key: y.key, id: y.uploadId }));
   // one target's page may end before another's: only the part every full page covers is certain
   let uploads = all;
   if (more) {

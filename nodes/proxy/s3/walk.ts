@@ -6,11 +6,17 @@ import { EntryFlag, LIST_PAGE_SIZE_MAX, LsFlag } from '../../../protocol/apc.ts'
 import type { LsoPageEntry } from '../../../protocol/intra.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import { listObjects } from '../list.ts';
+import { compareUtf8 } from '../../target/storage/list.ts';
 
 /** Sorts after every name that starts with a prefix: a start-after that skips the whole prefix. */
 const AFTER_ALL = '\u{10FFFF}';
 /** Listing rounds per S3 page (each folded prefix may cost one); past it the page ends truncated. */
 export const WALK_ROUNDS_MAX = 2_100;
+/**
+ * Page size right after skipping a folded prefix (proxy folding): the next prefix may be just as
+ * close, so ask for little and grow (x2 per page without a fold) up to what the S3 page still needs.
+ */
+const RELIST_PAGE_SIZE_MIN = 32;
 /** What the S3 listings need of each object. */
 const WALK_PROPS = 'name,size,last-modified,etag';
 
@@ -39,10 +45,12 @@ export async function walkS3(core: NodeCore, bck: { provider: string; name: stri
   const items: WalkItem[] = [];
   if (p.maxKeys === 0) return { items, truncated: false };
   const targetsFold = p.delimiter === '/';
-  // everything <= cursor is consumed (and, for a common prefix, everything inside it)
+  // everything <= cursor is consumed (and, for a common prefix, everything inside it); names compare
+  // as UTF-8 bytes, the order the targets' indexes keep and S3 lists in
   let cursor = p.after;
+  let pageSize = LIST_PAGE_SIZE_MAX;
   for (let round = 0; round < WALK_ROUNDS_MAX; round++) {
-    const want = Math.min(p.maxKeys - items.length + 1, LIST_PAGE_SIZE_MAX);
+    const want = Math.min(p.maxKeys - items.length + 1, LIST_PAGE_SIZE_MAX, pageSize);
     const res = await listObjects(
       core,
       bck,
@@ -57,11 +65,11 @@ export async function walkS3(core: NodeCore, bck: { provider: string; name: stri
     );
     let relist = false;
     for (const e of res.entries) {
-      if (e.n <= cursor) continue;
+      if (compareUtf8(e.n, cursor) <= 0) continue;
       const cp = targetsFold ? (((e.f ?? 0) & EntryFlag.isDir) !== 0 ? e.n : undefined) : commonPrefix(e.n, p.prefix, p.delimiter);
       if (cp !== undefined && !targetsFold) {
         // skip the rest of this prefix with a new listing after it
-        const seen = cp <= cursor;
+        const seen = compareUtf8(cp, cursor) <= 0;
         cursor = cp + AFTER_ALL;
         relist = true;
         if (seen) break;
@@ -74,6 +82,7 @@ export async function walkS3(core: NodeCore, bck: { provider: string; name: stri
       cursor = e.n;
     }
     if (!relist && res.token === '') return { items, truncated: false };
+    pageSize = relist ? RELIST_PAGE_SIZE_MIN : pageSize * 2;
   }
   return { items, truncated: true };
 }

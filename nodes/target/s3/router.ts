@@ -15,6 +15,7 @@ import { readObject } from './get.ts';
 import { handleMpt } from './mpt.ts';
 import { putS3Object } from './put.ts';
 import { HDR_COPY_SOURCE } from './source.ts';
+import { objectSubresource, objectSubresourceRequest } from './subresource.ts';
 
 const OBJECT_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'POST'] as const;
 
@@ -37,6 +38,8 @@ export class TargetS3 {
     validateObjName(s3.key);
     const ctx = this.target.objectCtx('ais', s3.bucket, s3.key);
     checkVersionId(s3);
+    const sub = objectSubresource(req.query);
+    if (sub !== undefined) return objectSubresourceRequest(ctx, s3, sub);
     switch (req.method) {
       case 'GET':
       case 'HEAD':

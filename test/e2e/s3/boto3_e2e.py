@@ -7,8 +7,8 @@ SHOAL_E2E_SECRET_KEY (any value while S3 auth is off). Runs the steps in order, 
 first failure, and prints one JSON document: {"steps": [{"name", "ok", "error"}]} (steps after a
 failure are reported as not run). Set SHOAL_E2E_BOTO3_DEBUG=1 for botocore's wire log on stderr.
 """
+import datetime
 import hashlib
-import io
 import json
 import os
 import sys
@@ -173,6 +173,68 @@ def main():
         got = s3.get_object(Bucket=bucket, Key='copy/replaced.bin')['Body'].read()
         expect(got == small, 'copied body differs')
 
+    def conditional_get():
+        etag = '"%s"' % md5(small)
+        got = s3.get_object(Bucket=bucket, Key='dir/small.bin', IfMatch=etag)['Body'].read()
+        expect(got == small, 'If-Match (matching) body differs')
+        code, status = error_code(lambda: s3.get_object(Bucket=bucket, Key='dir/small.bin', IfNoneMatch=etag))
+        expect(status == 304, 'If-None-Match (matching): %s %s' % (code, status))
+        code, status = error_code(lambda: s3.get_object(Bucket=bucket, Key='dir/small.bin', IfMatch='"0123456789abcdef0123456789abcdef"'))
+        expect((code, status) == ('PreconditionFailed', 412), 'If-Match (other): %s %s' % (code, status))
+        future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+        past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+        code, status = error_code(lambda: s3.get_object(Bucket=bucket, Key='dir/small.bin', IfModifiedSince=future))
+        expect(status == 304, 'If-Modified-Since (future): %s %s' % (code, status))
+        code, status = error_code(lambda: s3.get_object(Bucket=bucket, Key='dir/small.bin', IfUnmodifiedSince=past))
+        expect((code, status) == ('PreconditionFailed', 412), 'If-Unmodified-Since (past): %s %s' % (code, status))
+        h = s3.head_object(Bucket=bucket, Key='dir/small.bin', IfNoneMatch='"0123456789abcdef0123456789abcdef"')
+        expect(h['ContentLength'] == len(small), 'HEAD If-None-Match (other)')
+
+    def response_overrides():
+        r = s3.get_object(Bucket=bucket, Key='dir/small.bin', ResponseContentType='text/plain',
+                          ResponseContentDisposition='attachment; filename="x.bin"', ResponseCacheControl='no-cache')
+        r['Body'].read()
+        expect(r['ContentType'] == 'text/plain', 'response-content-type: %s' % r['ContentType'])
+        expect(r['ContentDisposition'] == 'attachment; filename="x.bin"', 'response-content-disposition: %s' % r.get('ContentDisposition'))
+        expect(r.get('CacheControl') == 'no-cache', 'response-cache-control: %s' % r.get('CacheControl'))
+
+    def special_keys():
+        keys = ['odd/sp ace/a+b=c.bin', 'odd/ünïcødé/日本.txt', 'odd/100%.txt', 'odd/q?uestion#hash&amp.txt',
+                'odd/dir//double', 'odd/trailing/', "odd/quote'\"<tag>.txt", 'odd/tilde~star*paren().txt']
+        for i, k in enumerate(keys):
+            s3.put_object(Bucket=bucket, Key=k, Body=('body-%d' % i).encode())
+        for i, k in enumerate(keys):
+            got = s3.get_object(Bucket=bucket, Key=k)['Body'].read()
+            expect(got == ('body-%d' % i).encode(), 'GET %r: %r' % (k, got))
+            s3.head_object(Bucket=bucket, Key=k)
+        listed = [o['Key'] for o in s3.list_objects_v2(Bucket=bucket, Prefix='odd/').get('Contents', [])]
+        expect(listed == sorted(keys), 'v2 listed %r, want %r' % (listed, sorted(keys)))
+        listed = [o['Key'] for o in s3.list_objects(Bucket=bucket, Prefix='odd/').get('Contents', [])]
+        expect(listed == sorted(keys), 'v1 listed %r' % listed)
+        r = s3.list_objects_v2(Bucket=bucket, Prefix='odd/', Delimiter='/')
+        prefixes = [p['Prefix'] for p in r.get('CommonPrefixes', [])]
+        expect(prefixes == ['odd/dir/', 'odd/sp ace/', 'odd/trailing/', 'odd/ünïcødé/'], 'common prefixes %r' % prefixes)
+        r = s3.delete_objects(Bucket=bucket, Delete={'Objects': [{'Key': k} for k in keys]})
+        expect(sorted(d['Key'] for d in r.get('Deleted', [])) == sorted(keys), 'delete special keys: %s' % r)
+
+    def list_object_versions():
+        r = s3.list_object_versions(Bucket=bucket, Prefix='dir/')
+        vs = [(v['Key'], v['VersionId'], v['IsLatest']) for v in r.get('Versions', [])]
+        expect(vs == [('dir/other.txt', 'null', True), ('dir/small.bin', 'null', True)], 'versions %s' % vs)
+        got = s3.get_object(Bucket=bucket, Key='dir/small.bin', VersionId='null')['Body'].read()
+        expect(got == small, 'GET versionId=null body differs')
+
+    def upload_part_copy():
+        uid = s3.create_multipart_upload(Bucket=bucket, Key='mpt/copied.bin')['UploadId']
+        p1 = s3.upload_part_copy(Bucket=bucket, Key='mpt/copied.bin', UploadId=uid, PartNumber=1,
+                                 CopySource={'Bucket': bucket, 'Key': 'big.bin'}, CopySourceRange='bytes=0-%d' % (PART_SIZE - 1))
+        p2 = s3.upload_part_copy(Bucket=bucket, Key='mpt/copied.bin', UploadId=uid, PartNumber=2,
+                                 CopySource={'Bucket': bucket, 'Key': 'dir/small.bin'})
+        parts = [{'PartNumber': 1, 'ETag': p1['CopyPartResult']['ETag']}, {'PartNumber': 2, 'ETag': p2['CopyPartResult']['ETag']}]
+        s3.complete_multipart_upload(Bucket=bucket, Key='mpt/copied.bin', UploadId=uid, MultipartUpload={'Parts': parts})
+        got = s3.get_object(Bucket=bucket, Key='mpt/copied.bin')['Body'].read()
+        expect(got == big[:PART_SIZE] + small, 'UploadPartCopy result differs (%d bytes)' % len(got))
+
     def delete_objects():
         r = s3.delete_objects(Bucket=bucket, Delete={'Objects': [{'Key': 'copy/small.bin'}, {'Key': 'copy/replaced.bin'}, {'Key': 'never-existed'}]})
         deleted = sorted(d['Key'] for d in r.get('Deleted', []))
@@ -212,6 +274,11 @@ def main():
         ('multipart_low_level', multipart_low_level),
         ('presigned_get', presigned_get),
         ('copy_object', copy_object),
+        ('conditional_get', conditional_get),
+        ('response_overrides', response_overrides),
+        ('special_keys', special_keys),
+        ('list_object_versions', list_object_versions),
+        ('upload_part_copy', upload_part_copy),
         ('delete_objects', delete_objects),
         ('delete_object', delete_object),
         ('delete_bucket', delete_bucket),
