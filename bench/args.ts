@@ -1,7 +1,7 @@
 // Command-line parsing for `npm run bench`: sizes (4KiB), durations (10s) and the option set,
 // validated up front so a bad flag fails before any process is started.
 
-export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy', 'rebalance', 's3'] as const;
+export const OPS = ['put', 'get', 'mixed', 'rss', 'list', 'pool', 'copy', 'rebalance', 's3', 'get-batch'] as const;
 export type BenchOp = (typeof OPS)[number];
 export const BASELINES = ['node', 'nginx', 'all', 'none'] as const;
 export type BaselineChoice = (typeof BASELINES)[number];
@@ -14,6 +14,8 @@ export const OBJECT_SIZE_BYTES_MAX = 1024 ** 3;
 export const OBJECTS_MAX = 10_000_000;
 /** `--op s3`: the multipart upload is written three times (native, multipart, single PUT): bound the disk. */
 export const S3_MPT_BYTES_MAX = 16 * 1024 ** 3;
+/** `--op get-batch`: the objects of one size are written once (disk). */
+export const GB_CASE_BYTES_MAX = 16 * 1024 ** 3;
 export const WORKERS_DEFAULT = 4;
 export const CONCURRENCY_DEFAULT = 16;
 export const DURATION_MS_DEFAULT = 10_000;
@@ -40,6 +42,8 @@ export interface BenchArgs {
   reb?: RebArgs;
   /** `--op s3` only: bytes of the multipart upload (0 skips the large transfers). */
   s3MptBytes?: number;
+  /** `--op get-batch` only: bytes per case (a larger batch is cut), and whether the 4 GiB memory check runs. */
+  gb?: { caseBytes: number; memCheck: boolean };
 }
 
 export class ArgError extends Error {
@@ -102,15 +106,16 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
 
 /** Flags of `--op rebalance` (refused with any other op). */
 export const REB_FLAGS = ['reb-bytes', 'reb-small-objects', 'reb-small-size', 'reb-get-size', 'reb-trigger'] as const;
-const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync', 's3-mpt-size', ...REB_FLAGS] as const;
+const FLAGS = ['op', 'size', 'concurrency', 'duration', 'workers', 'objects', 'baseline', 'endpoint', 'json', 'bucket', 'fsync', 's3-mpt-size', 'gb-case-bytes', 'gb-mem', ...REB_FLAGS] as const;
 type Flag = (typeof FLAGS)[number];
 
-export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy|rebalance|s3 [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
+export const USAGE = `usage: npm run bench -- --op put|get|mixed|rss|list|copy|rebalance|s3|get-batch [--size 4KiB] [--concurrency ${CONCURRENCY_DEFAULT}]
        [--duration 10s] [--workers ${WORKERS_DEFAULT}] [--objects N] [--baseline node|nginx|all|none]
        [--endpoint http://127.0.0.1:PORT] [--bucket NAME] [--json FILE] [--fsync on|off]
        rebalance: [--reb-bytes 2GiB] [--reb-small-objects 20000] [--reb-small-size 16KiB]
                   [--reb-get-size 64KiB] [--reb-trigger decommission|join]
-       s3: 4KiB and 1MiB through /s3 vs native (--duration per case); [--s3-mpt-size 1GiB] (0 skips it)`;
+       s3: 4KiB and 1MiB through /s3 vs native (--duration per case); [--s3-mpt-size 1GiB] (0 skips it)
+       get-batch: 1000 and 10000 × 1KiB..1MiB, GetBatch vs GETs; [--gb-case-bytes 2GiB] [--gb-mem on|off] (4 GiB batch, DT RSS)`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const raw = new Map<Flag, string>();
@@ -133,6 +138,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (stray) throw new ArgError(`--${stray} applies to --op rebalance only`);
   }
   if (op !== 's3' && raw.has('s3-mpt-size')) throw new ArgError('--s3-mpt-size applies to --op s3 only');
+  if (op !== 'get-batch' && (raw.has('gb-case-bytes') || raw.has('gb-mem'))) throw new ArgError('--gb-case-bytes and --gb-mem apply to --op get-batch only');
+  const gb = op === 'get-batch' ? { caseBytes: parseSize(raw.get('gb-case-bytes') ?? '2GiB'), memCheck: oneOf('gb-mem', raw.get('gb-mem') ?? 'on', ['on', 'off'] as const) === 'on' } : undefined;
+  if (gb !== undefined && (gb.caseBytes < 1024 * 1024 || gb.caseBytes > GB_CASE_BYTES_MAX)) throw new ArgError('--gb-case-bytes must be between 1MiB and 16GiB');
   const s3MptBytes = op === 's3' ? parseSize(raw.get('s3-mpt-size') ?? '1GiB') : undefined;
   if (s3MptBytes !== undefined && s3MptBytes > S3_MPT_BYTES_MAX) throw new ArgError('--s3-mpt-size must be at most 16GiB');
   const sizeBytes = parseSize(raw.get('size') ?? (op === 'rss' ? '64MiB' : op === 'rebalance' ? REB_SIZE_DEFAULT : '4KiB'));
@@ -168,7 +176,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     throw new ArgError(`--bucket "${bucket}" is not a valid bucket name`);
   }
   const fsync = oneOf('fsync', raw.get('fsync') ?? 'off', ['on', 'off'] as const) === 'on';
-  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync, ...(reb ? { reb } : {}), ...(s3MptBytes !== undefined ? { s3MptBytes } : {}) };
+  return { op, sizeBytes, concurrency, durationMs, workers, objects, baseline, endpoint, json: raw.get('json'), bucket, fsync, ...(reb ? { reb } : {}), ...(s3MptBytes !== undefined ? { s3MptBytes } : {}), ...(gb ? { gb } : {}) };
 }
 
 // --- `--op rebalance` -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { createBucket, preloadObjects } from './preload.ts';
 import { listTable, loadRatios, loadTable, rssTable } from './report.ts';
 import { RSS_BUDGET_MIB, runRss, type RssRun } from './rss.ts';
 import { s3Bench, s3Tables, S3_MPT_BYTES_DEFAULT, type S3BenchReport } from './s3.ts';
+import { gbCleanup, getBatchBench, gbTables, GB_CASE_BYTES_DEFAULT, type GbReport } from './get-batch.ts';
 
 const CONTROL_SOCKETS_MAX = 64;
 
@@ -32,6 +33,7 @@ interface BenchReport {
   rss?: RssRun & { targetPeakRssMiB: number | undefined; budgetMiB: number; withinBudget: boolean | undefined };
   nodes?: NodeRss[];
   s3?: S3BenchReport;
+  getBatch?: GbReport;
   notes: string[];
 }
 
@@ -190,6 +192,16 @@ async function main(): Promise<number> {
       });
       report.s3 = s3;
       console.log(`\n/s3 vs native API (same cluster, same client, ${args.concurrency} loops, ${args.durationMs} ms per case):\n${s3Tables(s3)}`);
+    }
+    else if (args.op === 'get-batch') {
+      const o = { client, baseUrl, bucket, nodes: cluster?.nodes ?? [], caseBytes: args.gb?.caseBytes ?? GB_CASE_BYTES_DEFAULT, memCheck: (args.gb?.memCheck ?? true) && cluster !== undefined, log };
+      try {
+        report.getBatch = await getBatchBench(o);
+      } finally {
+        await gbCleanup(o).catch((e: Error) => log(`cleanup of ${bucket} failed: ${e.message}`));
+      }
+      report.notes.push(...report.getBatch.notes);
+      console.log(`\nGetBatch (streamed .tar, 1 request) vs GETs of the same objects (speed-up = GET time ÷ GetBatch time):\n${gbTables(report.getBatch)}`);
     }
     else await objectBench(args, ctx);
     if (cluster) {

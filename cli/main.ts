@@ -2,11 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { ErrInvalidArgument, ErrInvalidBckName, ErrInvalidObjName } from '../protocol/errors.ts';
 import { ENDPOINT_DEFAULT } from './client.ts';
+import { registerArchive } from './commands/archive.ts';
 import { registerBucket } from './commands/bucket.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerGet } from './commands/get.ts';
 import { registerJob } from './commands/job.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerMl } from './commands/ml.ts';
 import { registerObject } from './commands/object.ts';
 import { registerPut } from './commands/put.ts';
 import { registerShow } from './commands/show.ts';
@@ -38,6 +40,8 @@ export function buildProgram(env: NodeJS.ProcessEnv): { program: Command; ctx: C
   registerJob(program, ctx);
   registerCluster(program, ctx);
   registerStorage(program, ctx);
+  registerMl(program, ctx);
+  registerArchive(program, ctx);
   return { program, ctx };
 }
 

@@ -1,5 +1,6 @@
 // Cluster configuration (cmn/config.go ClusterConfig), the subset Shoal acts on. Versioned and
 // metasynced by the primary like the Smap and the BMD.
+import { defaultGetBatchConf, type GetBatchConf } from './moss.ts';
 
 export interface ClusterConfig {
   version: string; // u64 as string
@@ -11,6 +12,8 @@ export interface ClusterConfig {
   write_policy: { data: string; md: string };
   keepalivetracker: { proxy: KeepaliveConf; target: KeepaliveConf; num_retries: number };
   client: { client_timeout: string; client_long_timeout: string; list_timeout: string };
+  /** GetBatch (issue 7); absent in configs persisted before it: the defaults apply. */
+  get_batch?: GetBatchConf;
   lastupdate_time: string;
 }
 
@@ -31,6 +34,7 @@ export function defaultClusterConfig(uuid: string, features: bigint, keepaliveIn
     write_policy: { data: 'immediate', md: 'immediate' },
     keepalivetracker: { proxy: ka, target: ka, num_retries: 3 },
     client: { client_timeout: '10s', client_long_timeout: '5m', list_timeout: '5m' },
+    get_batch: defaultGetBatchConf(),
     lastupdate_time: nowIso,
   };
 }

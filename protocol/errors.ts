@@ -180,3 +180,10 @@ export class ErrPeerUnreachable extends ShoalError {
   readonly status = 503;
   override readonly s3Code = 'ServiceUnavailable';
 }
+
+/** The node is over its load budget (AIS cmn.ErrTooManyRequests, e.g. GetBatch admission): retry later. */
+export class ErrTooManyRequests extends ShoalError {
+  readonly tcode = 'ErrTooManyRequests';
+  readonly status = 429;
+  override readonly s3Code = 'SlowDown';
+}

@@ -17,7 +17,7 @@ export interface JobDescriptor {
   testOnly?: boolean;
 }
 
-export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'rebalance', 'resilver', 'test-fail', 'test-sleep'] as const;
+export const JOB_KINDS = ['summary-bck', 'delete-listrange', 'evict-listrange', 'copy-bck', 'cleanup-store', 'rebalance', 'resilver', 'get-batch', 'test-fail', 'test-sleep'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_TABLE = {
@@ -30,6 +30,8 @@ export const JOB_TABLE = {
   rebalance: { scope: 'cluster', startable: true, displayName: 'rebalance', ic: true },
   // One target only: starting it without a target id is refused (501), as AIS since 4.2.
   resilver: { scope: 'cluster', startable: true, displayName: 'resilver', ic: true },
+  // One per work item on its designated target, id `gbt-<...>` (AIS x-moss); not started by hand.
+  'get-batch': { scope: 'cluster', startable: false, displayName: 'get-batch', ic: false },
   // Not an AIS kind: a job whose work throws, proving a failing job is reported, never fatal.
   'test-fail': { scope: 'cluster', startable: true, displayName: 'test-fail', ic: true, testOnly: true },
   // Not an AIS kind: runs until stopped (bounded), for stop and wait-timeout tests.

@@ -5,9 +5,10 @@
 import { parseArgs } from 'node:util';
 import { FAULT_PROFILES, FAULT_RATE_NAMES, type FaultProfile } from './faults.ts';
 import { cpuMsSince, replayCommand, runSeed, type SimRunOptions } from './run.ts';
+import { GB_HOT_MS } from './get-batch.ts';
 import { failureLines, parseSeeds, runSweep, summaryHeader, summaryRow } from './sweep.ts';
 
-const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--no-membership] [--lost-mountpath] [--no-io-time] [--override rate=value,...] [--verbose]';
+const USAGE = 'usage: npm run sim -- (--seed N | --seeds A-B[,C...]) [--steps N] [--faults none|light|heavy] [--power-loss] [--proxies N] [--targets N] [--mountpaths N] [--pause-ms N] [--no-jobs] [--no-membership] [--lost-mountpath] [--get-batch] [--no-io-time] [--override rate=value,...] [--verbose]';
 
 function intArg(v: string | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
       'no-jobs': { type: 'boolean' },
       'no-membership': { type: 'boolean' },
       'lost-mountpath': { type: 'boolean' },
+      'get-batch': { type: 'boolean' },
       'no-io-time': { type: 'boolean' },
       override: { type: 'string' },
       steps: { type: 'string' },
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
   if (values['no-jobs']) opts.jobs = false;
   if (values['no-membership']) opts.membership = false;
   if (values['lost-mountpath']) opts.lostMountpath = true;
+  if (values['get-batch']) opts.getBatch = true;
   if (values['no-io-time']) opts.ioTime = false;
   if (values.override !== undefined) opts.faultOverrides = parseOverrides(values.override);
   if (values['pause-ms'] !== undefined) opts.pauseMsMax = intArg(values['pause-ms'], 0, 'pause-ms');
@@ -101,6 +104,8 @@ async function main(): Promise<number> {
   if (m) console.log(`  membership   ${m.joins} joined, ${m.maintenances} maintenance, ${m.shutdowns} shutdown+restart, ${m.decommissions} decommissioned, ${m.failed} refused`);
   if (r.stats) console.log(`  workload     ${r.stats.puts} PUT (${r.stats.bytesPut} B), ${r.stats.gets} GET, ${r.stats.deletes} DELETE, ${r.stats.lists} list, ${r.stats.failed} failed`);
   if (r.jobs) console.log(`  jobs         ${r.jobs.started} copy-bck started (${r.jobs.startFailed} start failed), ${r.jobs.ended} ended (${r.jobs.endedErr} aborted/err), ${r.jobs.verified} verified, ${r.jobs.unverifiable} unverifiable`);
+  const g = r.getBatch;
+  if (g) console.log(`  get-batch    ${g.requests} requests (${g.duringMembership} during a membership change, ${g.duringOutage} with a target crashed, ${g.afterChange} within ${GB_HOT_MS / 1000} s after either): ${g.ok} whole, ${g.cut} streams cut, ${g.status404} 404, ${g.status429} 429, ${g.status5xx} 5xx, ${g.noAnswer} no answer; ${g.itemsChecked} items checked, ${g.missingEntries} __404__ entries (${g.missingRelaxed} of names out of reach); final batch ${g.finalItems} items`);
   if (r.membershipChanged) console.log('  note         a node left the Smap during the run: placement checks were relaxed (no rebalance yet)');
   console.log(`  simulated    ${virtualS.toFixed(3)} s (${r.events} events)`);
   console.log(`  wall         ${wallS.toFixed(3)} s`);

@@ -55,6 +55,11 @@ export class MembershipDriver {
     this.#log = c.world.logs.logger({ node: 'world', actor: 'membership' });
   }
 
+  /** An operation (and the rebalance it triggers, as far as the driver waits for it) is running. */
+  get busy(): boolean {
+    return this.#task !== undefined;
+  }
+
   start(): void {
     this.#active = true;
     this.#next();

@@ -13,6 +13,7 @@ import { SimPlacement } from './placement.ts';
 import { Workload, WORKLOAD_REQUEST_TIMEOUT_MS, type WorkloadStats } from './workload.ts';
 import { MembershipDriver, type MembershipStats } from './membership.ts';
 import { checkPlacement, finalRebalance } from './settle.ts';
+import { GetBatchTracker, type GetBatchStats } from './get-batch.ts';
 
 export const SIM_BUCKET = 'simbck';
 /** Virtual time the healed cluster gets to converge. */
@@ -31,6 +32,8 @@ export interface SimRunOptions extends SimClusterOptions {
   jobs?: boolean;
   /** Membership changes (join, maintenance, shutdown, decommission) during the workload; default on. */
   membership?: boolean;
+  /** GetBatch (x-moss) requests between workload batches, checked item by item; default off (`--get-batch`). */
+  getBatch?: boolean;
   /** Force the lost-mountpath fault (else only heavy runs draw it, rarely). */
   lostMountpath?: boolean;
   /** Replace rates of the drawn plan (tests that need a fault to happen, e.g. `primaryCrashP: 1`). */
@@ -63,6 +66,7 @@ export interface SimRunResult {
   faults?: FaultStats;
   jobs?: JobStats;
   membership?: MembershipStats;
+  getBatch?: GetBatchStats;
   /** A node left the Smap during the run (placement checks were relaxed). */
   membershipChanged: boolean;
   /** A mountpath was lost during the run (its names' checks were relaxed). */
@@ -83,6 +87,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
   let driver: FaultDriver | undefined;
   let jobs: JobTracker | undefined;
   let members: MembershipDriver | undefined;
+  let gb: GetBatchTracker | undefined;
   let error: Error | undefined;
   try {
     c = await SimCluster.fromSeed(seed, opts.powerLoss ? { ...opts, features: [...(opts.features ?? []), 'Fsync-PUT'] } : opts);
@@ -95,6 +100,14 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     if (opts.membership ?? true) {
       inv.plannedMembership = true;
       members = new MembershipDriver(c);
+    }
+    if (opts.getBatch) {
+      w.getBatch = gb = new GetBatchTracker(c, inv, w);
+      await gb.setup();
+      const m = members;
+      const cl = c;
+      gb.membershipBusy = () => m?.busy ?? false;
+      gb.outage = () => cl.crashed.size > 0;
     }
     const faulty = profile !== 'none';
     if (faulty || opts.lostMountpath || opts.faultOverrides) {
@@ -127,6 +140,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     }
     await jobs?.quiescenceCheck();
     await w.quiescenceCheck();
+    await gb?.quiescenceCheck();
     inv.checkNoWorkFiles();
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
@@ -154,6 +168,7 @@ export async function runSeed(seed: number, opts: SimRunOptions): Promise<SimRun
     faults: driver?.stats,
     jobs: jobs?.stats,
     membership: members?.stats,
+    getBatch: gb?.stats,
     membershipChanged: inv?.membershipChanged ?? false,
     lost: inv?.lost && w ? lostSummary(inv, w) : undefined,
     invariantSamples: inv?.samples ?? 0,
@@ -176,5 +191,5 @@ export function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 export function replayCommand(seed: number, opts: SimRunOptions): string {
-  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.membership === false ? ' --no-membership' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}${opts.faultOverrides ? ` --override ${Object.entries(opts.faultOverrides).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
+  return `npm run sim -- --seed ${seed} --steps ${opts.steps} --proxies ${opts.proxies ?? 1} --targets ${opts.targets ?? 3} --mountpaths ${opts.mountpaths ?? 2} --faults ${opts.faults ?? 'none'}${opts.powerLoss ? ' --power-loss' : ''}${opts.pauseMsMax !== undefined ? ` --pause-ms ${opts.pauseMsMax}` : ''}${opts.jobs === false ? ' --no-jobs' : ''}${opts.membership === false ? ' --no-membership' : ''}${opts.lostMountpath ? ' --lost-mountpath' : ''}${opts.getBatch ? ' --get-batch' : ''}${opts.ioTime === false ? ' --no-io-time' : ''}${opts.faultOverrides ? ` --override ${Object.entries(opts.faultOverrides).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
 }

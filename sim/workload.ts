@@ -14,6 +14,7 @@ import type { SimCluster } from './cluster.ts';
 import type { SimResult } from './client.ts';
 import type { InvariantChecker } from './invariants.ts';
 import type { JobTracker } from './jobs.ts';
+import type { GetBatchTracker } from './get-batch.ts';
 
 export { SimInvariantError } from './invariants.ts';
 
@@ -62,6 +63,8 @@ export class Workload {
   readonly stats: WorkloadStats = { puts: 0, gets: 0, deletes: 0, lists: 0, bytesPut: 0, failed: 0 };
   /** Jobs started between batches (copy-bck), told about every write; none when undefined. */
   jobs: JobTracker | undefined;
+  /** GetBatch requests between batches (`--get-batch`), none when undefined. */
+  getBatch: GetBatchTracker | undefined;
   /**
    * A failed PUT may leave the name absent: when the index write fails after the new file was
    * renamed over the old one, the target drops the object (as AIS does when persisting the LOM
@@ -122,6 +125,7 @@ export class Workload {
         await this.#settleSuspects();
         await this.jobs?.pollOpen();
         await this.jobs?.maybeStart(ops.length, this.model, opts.faulty);
+        await this.getBatch?.maybeRun(ops.length, opts.faulty);
       }
       if (++batches % WORKLOAD_SAMPLE_EVERY_BATCHES === 0) await this.c.drive(this.inv.sample(), WORKLOAD_BATCH_VIRTUAL_MS_MAX);
       const pause = rnd.float() * pauseMsMax;
@@ -156,6 +160,13 @@ export class Workload {
       for (const [n, slot] of this.model) if (slot.every((v) => v !== null) && !listed.has(n) && !this.#lost(n)) missing.push(n);
     }
     if (missing.length + extra.length > 0) this.fail(`listing differs from acknowledged state: missing [${missing.join(', ')}], listed though deleted/never put [${extra.join(', ')}]`);
+  }
+
+  /** What a GET of `name` may return now: any of `values` (stale copies too after an unplanned removal), or 404 when `mayBeAbsent`. */
+  possibleStates(name: string): { values: Uint8Array[]; mayBeAbsent: boolean } {
+    const slot: Slot = this.model.get(name) ?? [null];
+    const stale = this.inv.membershipChanged ? (this.#history.get(name) ?? []) : [];
+    return { values: [...slot.filter((v): v is Uint8Array => v !== null), ...stale], mayBeAbsent: slot.includes(null) };
   }
 
   /** Names of the model placed on the lost mountpath (exempt from the data checks). */

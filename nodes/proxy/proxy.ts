@@ -30,6 +30,8 @@ import { reverseDaemon } from './reverse.ts';
 import { isS3Path, serveS3 } from '../common/s3-frontend.ts';
 import { ProxyS3 } from './s3/router.ts';
 import { bucketCopy, CopyBckAct } from './copy-bck.ts';
+import { mossGet } from './moss.ts';
+import { defaultGetBatchConf, setGetBatchConf, type GetBatchConf } from '../../protocol/moss.ts';
 import { BckJobAct, bucketListRange, bucketSummary, clusterXactAction, clusterXactQuery, isXactAction, isXactWhat } from './xact-api.ts';
 
 export class ProxyNode {
@@ -105,6 +107,8 @@ export class ProxyNode {
         return daemonWhat(this.core, req, () => undefined);
       case 'reverse':
         return reverseDaemon(this.core, req, items);
+      case 'ml':
+        return mossGet(this.core, req, items); // GetBatch (AIS x-moss)
       default:
         throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
     }
@@ -288,11 +292,20 @@ export class ProxyNode {
       for (const [k, v] of Object.entries(value)) kvs[k] = String(v);
     }
     if (Object.keys(kvs).length === 0) throw new ErrInvalidArgument('set-config: nothing to update');
+    let getBatch = undefined as GetBatchConf | undefined;
     for (const k of Object.keys(kvs)) {
-      if (k !== 'features') throw new ErrInvalidArgument(`set-config: "${k}" cannot be updated (supported: features)`);
+      if (k.startsWith('get_batch.')) {
+        getBatch = setGetBatchConf(getBatch ?? { ...defaultGetBatchConf(), ...this.core.owner.config!.get_batch }, k.slice('get_batch.'.length), kvs[k]!);
+        continue;
+      }
+      if (k !== 'features') throw new ErrInvalidArgument(`set-config: "${k}" cannot be updated (supported: features, get_batch.*)`);
     }
-    const features = parseFeatures(kvs.features ?? '');
-    await this.primary.updateConfig((cur) => ({ ...cur, features: String(features) }));
+    const features = kvs.features === undefined ? undefined : parseFeatures(kvs.features);
+    await this.primary.updateConfig((cur) => ({
+      ...cur,
+      ...(features === undefined ? {} : { features: String(features) }),
+      ...(getBatch === undefined ? {} : { get_batch: getBatch }),
+    }));
     return { status: 200 };
   }
 }

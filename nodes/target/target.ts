@@ -28,6 +28,7 @@ import { isS3Path, serveS3 } from '../common/s3-frontend.ts';
 import { TargetS3 } from './s3/router.ts';
 import { isNativeMpt, nativeMpt } from './mpt/native.ts';
 import { register as registerMpt } from './s3/mpt.ts';
+import { MossTarget } from './moss/moss-target.ts';
 
 /** A target behind the Smap a request was routed by waits this long for the metasync. */
 export const SMAP_CATCH_UP_WAIT_MS = 3_000;
@@ -42,6 +43,8 @@ export class TargetNode {
   readonly gfn: Gfn;
   /** The S3 API's object side (`/s3/...` requests the proxy relays or redirects here). */
   readonly s3: TargetS3;
+  /** GetBatch (AIS x-moss): designated target and sender. */
+  readonly moss: MossTarget;
   /** Decommission / shutdown-node: the process entry stops the node (and wipes data when asked). */
   onShutdown: ((req: NodeShutdownReq) => void) | undefined;
   /** Handlers are registered (readiness also needs the primary to have admitted us). */
@@ -55,6 +58,7 @@ export class TargetNode {
     this.xacts = new TargetXacts(core, jobs, storage, this.resilver);
     this.gfn = new Gfn(core, storage);
     this.s3 = new TargetS3(this);
+    this.moss = new MossTarget(core, storage, jobs);
   }
 
   async start(): Promise<void> {
@@ -70,6 +74,7 @@ export class TargetNode {
     core.ctrl.handle(Msg.lsoPage, async (b) => lsoPage(this.storage, b as LsoPageRequest, `t[${core.id}]`));
     this.xacts.register();
     this.gfn.register();
+    this.moss.register();
     registerMpt(core, this.storage); // ListMultipartUploads: this target's uploads
     core.ctrl.handle(RebMsg.shutdown, async (b) => this.#shutdown(b as NodeShutdownReq));
     // Restarted in the middle of a rebalance: ask for a new one when joining (AIS reb_interrupted).
@@ -171,6 +176,8 @@ export class TargetNode {
       case 'daemon':
         if (items[2] === 'mountpaths') return mountpathRequest(this.storage, this.resilver, req, items);
         return daemonWhat(this.core, req, (what) => (what === What.mountpaths ? this.#mountpaths() : undefined));
+      case 'ml':
+        return this.moss.handle(req, items);
       default:
         throw new ErrNotFound(`invalid URL path "${req.rawPath}"`);
     }

@@ -229,7 +229,12 @@ describe('@aws-sdk/client-s3, auth on (default checksums)', () => {
       assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(fx.small));
       const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: B, Key: 'small.bin' }), { expiresIn: PRESIGN_EXPIRES_S });
       await assertPresignedGet(url, fx.small, 'JS presigner');
-      await s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: 'big.bin' }, { Key: 'small.bin' }, { Key: 'streamed.bin' }] } }));
+      const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: B, Key: 'presigned.bin' }), { expiresIn: PRESIGN_EXPIRES_S });
+      const presignedPut = await fetch(putUrl, { method: 'PUT', body: fx.small });
+      assert.equal(presignedPut.status, 200, `presigned PUT → ${presignedPut.status}: ${await presignedPut.text()}`);
+      const back = await s3.send(new GetObjectCommand({ Bucket: B, Key: 'presigned.bin' }));
+      assert.ok(Buffer.from(await back.Body!.transformToByteArray()).equals(fx.small), 'presigned PUT bytes differ');
+      await s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: 'big.bin' }, { Key: 'small.bin' }, { Key: 'streamed.bin' }, { Key: 'presigned.bin' }] } }));
       await s3.send(new DeleteBucketCommand({ Bucket: B }));
     } finally {
       s3.destroy();

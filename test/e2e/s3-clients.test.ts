@@ -423,9 +423,11 @@ describe('rclone (/usr/bin/rclone)', { skip: skipUnless(BIN.rclone, 'rclone') },
     assert.ok(got.equals(fx.big.subarray(start, end + 1)), 'range across the part boundary differs');
   });
 
-  test('copy of a tree, then check finds no differences', async () => {
+  test('copy of a tree, then check finds no differences (listing in pages of 7: markers)', async () => {
     await rcloneOk('copy', fx.treeDir, `shoal:${B}/tree`);
-    await rcloneOk('check', fx.treeDir, `shoal:${B}/tree`);
+    await rcloneOk('check', '--s3-list-chunk', '7', fx.treeDir, `shoal:${B}/tree`);
+    const names = (await rcloneOk('lsf', '--recursive', '--files-only', '--s3-list-chunk', '7', `shoal:${B}/tree`)).toString().trim().split('\n');
+    assert.deepEqual(names.sort(), [...fx.tree.keys()].sort());
   });
 
   test('server-side copyto (CopyObject) and moveto, to keys with a space and a plus', async () => {
@@ -587,6 +589,15 @@ describe('@aws-sdk/client-s3 (default checksum settings)', () => {
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: B, Key: 'dir/small.bin' }), { expiresIn: PRESIGN_EXPIRES_S });
     assert.equal(new URL(url).pathname, `/s3/${B}/dir/small.bin`, url);
     await assertPresignedGet(url, fx.small, 'JS presigner');
+  });
+
+  test('presigned PUT (the presigner adds x-amz-checksum-crc32 of an empty body to the query) then GET', async () => {
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: B, Key: 'presigned/put.bin' }), { expiresIn: PRESIGN_EXPIRES_S });
+    const put = await fetch(url, { method: 'PUT', body: fx.small });
+    assert.equal(put.status, 200, `presigned PUT ${url} → ${put.status}: ${await put.text()}`);
+    assert.equal(put.headers.get('etag'), `"${md5(fx.small)}"`);
+    assert.ok((await bytesOf('presigned/put.bin')).equals(fx.small), 'presigned PUT bytes differ');
+    await sdk('DeleteObject presigned', () => s3.send(new DeleteObjectCommand({ Bucket: B, Key: 'presigned/put.bin' })));
   });
 
   test('CopyObject', async () => {

@@ -25,6 +25,8 @@ export const HDR_DECODED_LENGTH = 'x-amz-decoded-content-length';
 export const HDR_TRAILER = 'x-amz-trailer';
 export const HDR_SDK_CHECKSUM_ALG = 'x-amz-sdk-checksum-algorithm';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** Most body bytes passed on before their MD5/SHA-256 caught up (memory per request is bounded by it). */
+export const HASH_LAG_BYTES_MAX = 8 * 1024 * 1024;
 
 export interface S3Payload {
   /** The bytes to store (decoded); errors instead of ending when any check fails. */
@@ -128,8 +130,10 @@ export function s3Payload(env: Env, req: HttpRequest, opts: S3PayloadOptions = {
   let md5Hex: string | undefined;
   const computed: Record<string, string> = {};
   let decodedBytes = 0;
-  /** md5/sha256 work of the pieces pushed so far (awaited before taking more input: backpressure). */
+  /** md5/sha256 work of the pieces pushed so far (awaited at the end, and when it lags too far behind). */
   let hashing: Promise<unknown> = Promise.resolve();
+  /** Bytes pushed downstream whose hashing has not finished: the pool hashes while the disk writes. */
+  let lagBytes = 0;
 
   const take = (piece: Uint8Array, out: Transform): void => {
     decodedBytes += piece.length;
@@ -140,7 +144,14 @@ export function s3Payload(env: Env, req: HttpRequest, opts: S3PayloadOptions = {
     const waits: Promise<void>[] = [];
     if (md5) waits.push(md5.update(piece));
     if (sha256) waits.push(sha256.update(piece));
-    if (waits.length > 0) hashing = Promise.all([hashing, ...waits]);
+    if (waits.length > 0) {
+      lagBytes += piece.length;
+      const done = Promise.all(waits).then(() => {
+        lagBytes -= piece.length;
+      });
+      hashing = Promise.all([hashing, done]);
+      hashing.catch(() => {}); // not awaited until later: a failure must not be an unhandled rejection meanwhile
+    }
     out.push(piece);
   };
   const decoder = chunked ? new AwsChunkedDecoder({ onData: (d) => take(d, body) }) : undefined;
@@ -186,7 +197,9 @@ export function s3Payload(env: Env, req: HttpRequest, opts: S3PayloadOptions = {
         .then(async () => {
           if (decoder) decoder.push(chunk);
           else take(chunk, body);
-          await hashing;
+          // Waiting for every chunk's hash before reading the next serialised the pool and the disk
+          // (S3 PUT ran at ~1/3 of native); a bounded lag lets them overlap.
+          if (lagBytes > HASH_LAG_BYTES_MAX) await hashing;
         })
         .then(() => cb(), cb);
     },
