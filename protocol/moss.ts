@@ -211,11 +211,17 @@ export interface GetBatchConf {
   max_work_items: number;
 }
 
+/**
+ * Default concurrent work items per DT. Each holds up to 4 unacknowledged messages per sender on the
+ * sender→DT intra-data connection (256 in flight at most, shared with rebalance and copies): 48 × 4
+ * leaves room for the others.
+ */
+export const GET_BATCH_WORK_ITEMS_DEFAULT = 48;
 export const GET_BATCH_MAX_WAIT_MS_MIN = 1_000;
 export const GET_BATCH_MAX_WAIT_MS_MAX = 60_000;
 
 export function defaultGetBatchConf(): GetBatchConf {
-  return { max_wait: '20s', max_soft_errs: 8, warmup_workers: -1, buffer_budget: 1024 * 1024 * 1024, max_work_items: 256 };
+  return { max_wait: '20s', max_soft_errs: 8, warmup_workers: -1, buffer_budget: 1024 * 1024 * 1024, max_work_items: GET_BATCH_WORK_ITEMS_DEFAULT };
 }
 
 /** `20s`, `1500ms`, `1m` → milliseconds (the AIS duration forms this config uses). */

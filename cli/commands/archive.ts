@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ErrInvalidArgument } from '../../protocol/errors.ts';
-import { createArchiveWriter, mimeOfName, type ArchiveMime } from '../../runtime/archive/index.ts';
-import { inlineWorkers } from '../../runtime/env/real/workers.ts';
+import { mimeOfName, type ArchiveMime } from '../../runtime/archive/mime.ts';
 import { bckString, parseObj, type ObjRef } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { formatSize } from '../format.ts';
@@ -103,6 +102,9 @@ export function shardMime(obj: ObjRef): ArchiveMime {
 
 /** Writes the shard to `file`; entries in order, each streamed from disk. Returns its size. */
 export async function writeShard(entries: readonly ShardEntry[], mime: ArchiveMime, file: string): Promise<number> {
+  // Loaded on use: the writers (tar-stream, yazl, the worker pool module) cost every other command ~0.3 s of start-up.
+  const { createArchiveWriter } = await import('../../runtime/archive/index.ts');
+  const { inlineWorkers } = await import('../../runtime/env/real/workers.ts');
   const workers = inlineWorkers();
   const writer = createArchiveWriter(workers, mime);
   const written = pipeline(writer.output, createWriteStream(file));

@@ -44,9 +44,14 @@ async function readText(body: Readable): Promise<string> {
   return out.slice(0, ERROR_BODY_BYTES_MAX);
 }
 
-/** `/v1/ml/moss[/<bucket>]?provider=` (AIS api._bucket: the default bucket rides in the path). */
-export function mossUrl(client: AisClient, bck: BckRef | undefined): URL {
-  return bck === undefined ? client.url(['ml', 'moss']) : client.url(['ml', 'moss', encodeURIComponent(bck.name)], { provider: bck.provider });
+/**
+ * `/v1/ml/moss[/<bucket>]?provider=&coloc=` (AIS api._makeMossReq: the default bucket rides in the
+ * path, a colocation hint also in the query).
+ */
+export function mossUrl(client: AisClient, bck: BckRef | undefined, coloc = 0): URL {
+  const query: Record<string, string> = bck === undefined ? {} : { provider: bck.provider };
+  if (coloc > 0) query['coloc'] = String(coloc);
+  return bck === undefined ? client.url(['ml', 'moss'], query) : client.url(['ml', 'moss', encodeURIComponent(bck.name)], query);
 }
 
 export interface SendOptions {
@@ -173,7 +178,7 @@ async function getBatchAction(ctx: CliContext, first: string, second: string | u
   const isStdout = out === '-';
   let sink: Writable | undefined;
   try {
-    const res = await sendGetBatch(dispatcher, mossUrl(client, bck), req, {
+    const res = await sendGetBatch(dispatcher, mossUrl(client, bck, req.coloc), req, {
       onRetry: (attempt, ms, status) => {
         if (!quiet) ctx.err(`GetBatch: ${status} (cluster busy), retry ${attempt}/${GET_BATCH_RETRIES_MAX} in ${ms} ms\n`);
       },

@@ -58,7 +58,7 @@ export class TargetNode {
     this.xacts = new TargetXacts(core, jobs, storage, this.resilver);
     this.gfn = new Gfn(core, storage);
     this.s3 = new TargetS3(this);
-    this.moss = new MossTarget(core, storage, jobs);
+    this.moss = new MossTarget(core, storage, jobs, () => this.xacts.reb.active);
   }
 
   async start(): Promise<void> {
@@ -95,8 +95,9 @@ export class TargetNode {
     core.env.log.info({ smap: core.owner.smap?.version, mountpaths: this.storage.mountpathPaths().length }, 'target ready');
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.core.stop();
+    await this.moss.stop(); // no GetBatch spool file outlives the node
   }
 
   /** The primary removed us (decommission) or put us in maintenance and wants us down (shutdown-node). */

@@ -180,8 +180,11 @@ export interface Workers {
   compress(codec: WorkerCodec, data: Uint8Array, opts?: WorkerCallOptions): Promise<Uint8Array>;
   /** gzip: any gzip stream; lz4: frames written by `compress` (independent blocks, content size). */
   decompress(codec: WorkerCodec, data: Uint8Array, opts?: WorkerCallOptions): Promise<Uint8Array>;
-  /** A running hash of a stream of chunks (batches at or above the cksum threshold go to the pool). */
-  hashStream(type: StreamHashType): StreamHasher;
+  /**
+   * A running hash of a stream of chunks (batches at or above the cksum threshold go to the pool).
+   * `sizeHint`: the stream's total bytes when known; a short stream is hashed inline.
+   */
+  hashStream(type: StreamHashType, sizeHint?: number): StreamHasher;
   /** Stops the threads; calls after close reject. */
   close(): Promise<void>;
 }

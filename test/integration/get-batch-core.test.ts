@@ -237,7 +237,7 @@ test('the DT over its budget answers 429 ErrTooManyRequests; back under it, the 
     const again = await getBatch(body);
     assertAisError(again.first, 429, 'ErrTooManyRequests', 'work items running (max 0)');
   } finally {
-    await set('get_batch.buffer_budget=1073741824&get_batch.max_work_items=256');
+    await set('get_batch.buffer_budget=1073741824&get_batch.max_work_items=48');
   }
   const cfg = await getJson<{ get_batch: { buffer_budget: number; max_work_items: number; max_wait: string } }>(`${c.proxyUrl}/v1/cluster?what=config`);
   assert.equal(cfg.get_batch.max_wait, '20s');

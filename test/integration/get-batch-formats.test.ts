@@ -17,7 +17,7 @@ import { Agent } from 'undici';
 import { sendGetBatch } from '../../cli/commands/ml.ts';
 import type { MossIn, MossReq, MossResp } from '../../cli/commands/ml-spec.ts';
 import { readMossMultipart } from '../../cli/multipart.ts';
-import { assertArchive, OUT_MIMES, type ExpectedEntry, type OutMime } from '../support/archive-read.ts';
+import { assertArchive, OUT_MIMES, type ExpectedEntry } from '../support/archive-read.ts';
 import { cliRunner } from '../support/cli-run.ts';
 import { createBucket, putObj, redirectLocation, startObjCluster, type ObjCluster } from '../support/obj-helpers.ts';
 

@@ -118,8 +118,8 @@ export function s3Payload(env: Env, req: HttpRequest, opts: S3PayloadOptions = {
   const exp = expectations(req, chunked);
   const declared = chunked ? parseLength(header(req, HDR_DECODED_LENGTH), HDR_DECODED_LENGTH) : parseLength(header(req, 'content-length'), 'Content-Length');
 
-  const md5: StreamHasher | undefined = opts.noMd5 === true ? undefined : env.workers.hashStream('md5');
-  const sha256: StreamHasher | undefined = exp.sha256Hex !== undefined ? env.workers.hashStream('sha256') : undefined;
+  const md5: StreamHasher | undefined = opts.noMd5 === true ? undefined : env.workers.hashStream('md5', declared);
+  const sha256: StreamHasher | undefined = exp.sha256Hex !== undefined ? env.workers.hashStream('sha256', declared) : undefined;
   let summers: S3Checksummer[] = [];
   let ready: Promise<void> | undefined;
   const init = (): Promise<void> =>

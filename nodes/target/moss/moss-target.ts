@@ -24,6 +24,8 @@ import { boundaryOf, multipartBody, multipartContentType } from './multipart.ts'
 /** Concurrent sender tasks on one target (one per work item it contributes to). */
 export const MOSS_SENDERS_MAX = 1_024;
 export const MOSS_BOUNDARY_BYTES = 30;
+/** On node stop, how long the work items' cleanup is waited for. */
+export const MOSS_STOP_WAIT_MS = 5_000;
 
 /** AIS archive.ContentTypeFromExt. */
 export function contentTypeOf(mime: ArchiveMime): string {
@@ -49,6 +51,8 @@ interface Live {
   done: () => void;
   /** The job's progress (set once its work runs). */
   report: (c: Counters) => void;
+  /** Fails the work item and its archive (node stop). */
+  abort: (err: Error) => void;
 }
 
 export class MossTarget {
@@ -56,13 +60,38 @@ export class MossTarget {
   readonly #storage: Storage;
   readonly #jobs: JobRegistry;
   readonly #live = new Map<string, Live>();
+  readonly #rebalancing: () => boolean;
+  /** Multipart spool files (`%wk/moss-<wid>`) that exist now, and their assemblies in flight. */
+  readonly #spools = new Set<string>();
+  readonly #spooling = new Set<Promise<unknown>>();
   #senders = 0;
   #reserved = 0;
+  #stopped = false;
 
-  constructor(core: NodeCore, storage: Storage, jobs: JobRegistry) {
+  constructor(core: NodeCore, storage: Storage, jobs: JobRegistry, rebalancing: () => boolean = () => false) {
     this.#core = core;
     this.#storage = storage;
     this.#jobs = jobs;
+    this.#rebalancing = rebalancing;
+  }
+
+  /**
+   * Node stop: every work item fails, and no spool file outlives the node (M4-F3). An assembly that
+   * does not settle in time leaves its file to be removed here anyway.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const err = new Error(`x-moss: t[${this.#core.id}] is stopping`);
+    for (const live of [...this.#live.values()]) live.abort(err);
+    const { timers, disk } = this.#core.env;
+    let timer: ReturnType<typeof timers.setTimeout> | undefined;
+    const bounded = new Promise<void>((resolve) => (timer = timers.setTimeout(resolve, MOSS_STOP_WAIT_MS)));
+    await Promise.race([Promise.allSettled([...this.#spooling]), bounded]);
+    timers.clearTimeout(timer!);
+    for (const path of [...this.#spools]) {
+      this.#spools.delete(path);
+      await disk.unlink(path).catch(() => undefined);
+    }
   }
 
   conf(): GetBatchConf {
@@ -90,6 +119,7 @@ export class MossTarget {
   async #begin(b: MossBeginBody): Promise<MossBeginReply> {
     const conf = this.conf();
     const id = this.#core.id;
+    if (this.#stopped) throw new ErrTooManyRequests(`x-moss: t[${id}] is stopping; retry later`);
     if (this.#live.size >= conf.max_work_items) {
       throw new ErrTooManyRequests(`x-moss: t[${id}] rejected work item "${b.wid}": ${this.#live.size} work items running (max ${conf.max_work_items}); retry later`);
     }
@@ -105,9 +135,9 @@ export class MossTarget {
     if (mime === '.zip' && b.plan.strm) throw new ErrInvalidArgument('x-moss: zip output cannot be streamed (strm); use multipart or a tar format');
     const xid = MOSS_XID_PREFIX + xidFrom(this.#core.env.random.bytes(XID_LENGTH));
     const maxWaitMs = durationMs(conf.max_wait);
-    const wi = new WorkItem({ core: this.#core, storage: this.#storage, xid, wid: b.wid, plan: b.plan, owners: b.owners, maxWaitMs, maxSoftErrs: conf.max_soft_errs });
+    const wi = new WorkItem({ core: this.#core, storage: this.#storage, xid, wid: b.wid, plan: b.plan, owners: b.owners, maxWaitMs, maxSoftErrs: conf.max_soft_errs, rebalancing: this.#rebalancing });
     const { timers } = this.#core.env;
-    const live: Live = { wi, reserved, clientTimer: undefined, done: () => {}, report: () => {} };
+    const live: Live = { wi, reserved, clientTimer: undefined, done: () => {}, report: () => {}, abort: (e) => wi.fail(e) };
     this.#live.set(b.wid, live);
     this.#reserved += reserved;
     // The client was sent here with a 307: one that does not come within max_wait is given up on.
@@ -184,6 +214,7 @@ export class MossTarget {
         wi.fail(err);
       } else this.#end(wid, live);
     };
+    live.abort = (e) => finish(e);
     if (wi.plan.strm) return this.#streamed(wi, aw, mime, report, finish);
     return this.#multipart(wi, aw, mime, report, finish);
   }
@@ -216,26 +247,45 @@ export class MossTarget {
     if (mpath === undefined) throw new ErrInvalidArgument(`t[${this.#core.id}] has no mountpath to spool the batch`);
     const path = workPath(mpath, wi.plan.items[0]!.bck, `moss-${wi.wid}`);
     await disk.mkdir(path.slice(0, path.lastIndexOf('/')));
-    const file = await disk.openWrite(path);
+    this.#spools.add(path);
+    const removeSpool = () => {
+      if (this.#spools.delete(path)) void disk.unlink(path).catch(() => undefined);
+    };
+    const file = await disk.openWrite(path).catch((e: unknown) => {
+      this.#spools.delete(path);
+      throw e;
+    });
     const spooled = (async () => {
       for await (const c of aw.output) await file.write(c as Uint8Array);
     })();
     spooled.catch(() => undefined);
+    const assembled = (async () => {
+      try {
+        await Promise.all([wi.assemble(aw, () => {}, report), spooled]);
+        await file.close();
+      } catch (e) {
+        finish(e instanceof Error ? e : new Error(String(e)));
+        await spooled.catch(() => undefined); // no write in flight when the file closes
+        await file.close().catch(() => undefined);
+        if (this.#spools.delete(path)) await disk.unlink(path).catch(() => undefined);
+        throw e;
+      }
+    })();
+    this.#spooling.add(assembled);
     try {
-      await Promise.all([wi.assemble(aw, () => {}, report), spooled]);
-      await file.close();
-    } catch (e) {
-      finish(e instanceof Error ? e : new Error(String(e)));
-      await spooled.catch(() => undefined); // no write in flight when the file closes
-      await file.close().catch(() => undefined);
-      await disk.unlink(path).catch(() => undefined);
-      throw e;
+      await assembled;
+    } finally {
+      this.#spooling.delete(assembled);
+    }
+    if (this.#stopped) {
+      removeSpool();
+      throw new ErrTooManyRequests(`x-moss: t[${this.#core.id}] is stopping; retry later`);
     }
     finish();
     const resp: MossResp = { uuid: wi.xid, out: wi.out };
     const boundary = boundaryOf(this.#core.env.random.bytes(MOSS_BOUNDARY_BYTES));
     const archive: Readable = disk.createReadStream(path);
-    const body = multipartBody(boundary, resp, `${wi.xid}${mime}`, archive, () => void disk.unlink(path).catch(() => undefined));
+    const body = multipartBody(boundary, resp, `${wi.xid}${mime}`, archive, removeSpool);
     return { status: 200, headers: { 'content-type': multipartContentType(boundary), 'ais-xaction-id': wi.xid }, body };
   }
 }

@@ -21,19 +21,28 @@ export function multipartBody(boundary: string, resp: MossResp, archiveName: str
     `\r\n--${boundary}\r\nContent-Disposition: form-data; name="${MOSS_DATA_PART}"; filename="${archiveName}"\r\n` +
     `Content-Type: application/octet-stream\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
-  return Readable.from(
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    archive.destroy();
+    done();
+  };
+  const body = Readable.from(
     (async function* () {
       try {
         yield Buffer.from(head);
         for await (const c of archive) yield c as Uint8Array;
         yield Buffer.from(tail);
       } finally {
-        archive.destroy();
-        done();
+        end();
       }
     })(),
     { objectMode: false },
   );
+  // A body destroyed before it was read (client gone) never runs the generator's `finally`.
+  body.once('close', end);
+  return body;
 }
 
 /** Splits a multipart body into its parts (tests and clients; the body is in memory). */

@@ -24,6 +24,9 @@ export const MOSS_READ_AHEAD = 8;
 export const MOSS_DT_OWN_BYTES = MOSS_READ_AHEAD * MOSS_SMALL_READ_BYTES + MOSS_ADDS_AHEAD_BYTES_MAX;
 /** Counters are published every this many items. */
 export const MOSS_REPORT_EVERY = 64;
+/** Get-from-neighbor during a rebalance: how often, and how far apart, a missing item is looked for again. */
+export const MOSS_GFN_REBALANCE_RETRIES = 3;
+export const MOSS_GFN_REBALANCE_RETRY_MS = 200;
 
 export interface WorkItemOpts {
   core: NodeCore;
@@ -34,6 +37,8 @@ export interface WorkItemOpts {
   owners: readonly string[];
   maxWaitMs: number;
   maxSoftErrs: number;
+  /** True while a rebalance settles here (objects may be in flight between targets). */
+  rebalancing?: () => boolean;
 }
 
 /** An item ready for the archive, and what to do once the writer took it. */
@@ -201,10 +206,30 @@ export class WorkItem {
         if (!isNotFound(e)) throw e;
       }
     }
-    const src = await readNeighbour(this.#o.core, this.#env.workers, it, new Set([skip, ...this.#dead]));
+    // AIS GFN asks every target, the owner included: a sender that said "missing" may have received
+    // the object from the rebalance since, and a silent one may still answer a HEAD (M4-F2).
+    let src = await readNeighbour(this.#o.core, this.#env.workers, it, new Set());
+    // While a rebalance moves objects one may be in flight between two targets: look again, a few
+    // times, before it becomes a 404 / `__404__` entry.
+    for (let n = 0; src === undefined && n < MOSS_GFN_REBALANCE_RETRIES && this.#rebalancing(); n++) {
+      await new Promise<void>((resolve) => this.#env.timers.setTimeout(resolve, MOSS_GFN_REBALANCE_RETRY_MS));
+      if (this.#failed) throw this.#failed;
+      src = await readNeighbour(this.#o.core, this.#env.workers, it, new Set()).catch(() => undefined);
+      if (src === undefined) {
+        try {
+          src = await readLocal(this.#o.storage, this.#env.workers, it);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    }
     if (src === undefined) throw new ErrObjNotFound(`${it.bck.provider}://${it.bck.name}`, it.objname);
     this.#softErr(`${it.objname}: read from a neighbour`);
     return src;
+  }
+
+  #rebalancing(): boolean {
+    return this.#o.rebalancing?.() ?? false;
   }
 
   #softErr(why: string): void {

@@ -27,6 +27,12 @@ export const WORKER_QUEUE_LENGTH_MAX = 1024;
  */
 /** md5/sha256/sha512 below this run inline (256 KiB inline: ≤ 0.35 ms of md5 on the event loop). */
 export const CKSUM_OFFLOAD_BYTES_MIN = 256 * 1024;
+/**
+ * A stream whose declared size is below this is hashed inline (node:crypto md5 ~0.7 GB/s): measured
+ * with `npm run bench -- --op s3`, a pool hop per 256 KiB plus hash-wasm's slower md5 (state moved
+ * with save/load) cost more main-thread and total CPU than they free for bodies of a few MiB.
+ */
+export const STREAM_HASH_OFFLOAD_BYTES_MIN = 8 * 1024 * 1024;
 /** lz4 (both ways) below this runs inline. */
 export const COMPRESS_OFFLOAD_BYTES_MIN = 256 * 1024;
 /** gzip (both ways) below this runs inline: gzip is ~10x slower than lz4, so the hop pays earlier. */
@@ -128,11 +134,11 @@ export function createRealWorkers(opts: RealWorkersOptions = {}): RealWorkers {
       }
       return run<Uint8Array>({ op: 'decompress', codec, data }, o);
     },
-    hashStream: (type) => {
+    hashStream: (type, sizeHint) => {
       const open = (): void => {
         if (closed) throw new WorkersClosedError('workers closed');
       };
-      if (maxThreads <= 0) return inlineStreamHasher(type, open);
+      if (maxThreads <= 0 || (sizeHint !== undefined && sizeHint < STREAM_HASH_OFFLOAD_BYTES_MIN)) return inlineStreamHasher(type, open);
       return pooledStreamHasher(type, cksumMin, (task, o) => run<Uint8Array | string>(task, o));
     },
     close: async () => {

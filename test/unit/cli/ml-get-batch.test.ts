@@ -122,12 +122,13 @@ test('multipart: archive part written byte for byte, summary with the missing it
   assert.match(r.out, /  ais:\/\/data\/b: b does not exist/);
 });
 
-test('streaming: the archive as sent; a spec without a default bucket goes to /v1/ml/moss', async () => {
+test('streaming: the archive as sent; a spec without a default bucket goes to /v1/ml/moss, coloc in the query', async () => {
   const out = join(dir, 's.tar.lz4');
-  const r = await runCli(proxyUrl, 'ml', 'get-batch', out, '--spec', '{"in":[{"objname":"x","bucket":"b1"},{"objname":"y","bucket":"b2","provider":"ais"}]}', '--streaming');
+  const r = await runCli(proxyUrl, 'ml', 'get-batch', out, '--spec', '{"coloc":1,"in":[{"objname":"x","bucket":"b1"},{"objname":"y","bucket":"b2","provider":"ais"}]}', '--streaming');
   assert.equal(r.code, 0, r.err);
   assert.ok((await readFile(out)).equals(ARCHIVE));
   assert.equal(seen.proxy[0]!.path, '/v1/ml/moss');
+  assert.equal(seen.proxy[0]!.query, '?coloc=1', 'the colocation hint also rides in the query, as AIS');
   assert.equal(seen.proxy[0]!.body.strm, true);
   assert.equal(seen.proxy[0]!.body.mime, '.tar.lz4');
   assert.match(r.out, /Streamed 2 objects to .*s\.tar\.lz4 \(292\.97KiB\)/);

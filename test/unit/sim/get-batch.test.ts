@@ -63,7 +63,7 @@ test(`get-batch during planned membership changes: seeds ${MEMBERSHIP_SEEDS.join
   assert.ok(during > 0, 'some requests ran while a membership change (and its rebalance) ran');
 });
 
-/** Heavy faults (crashes, isolations, disk errors) with membership changes; seed 2 is M4-F3 (spool leak), not here. */
+/** Heavy faults (crashes, isolations, disk errors) with membership changes; seed 41 is M4-F3 (spool leak, moss-findings.md), not here. */
 const HEAVY_SEEDS = [1, 3, 4, 5, 6];
 
 test(`get-batch under heavy faults: seeds ${HEAVY_SEEDS.join(', ')} pass (clean refusals only, never wrong bytes or order)`, async () => {
