@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { s3Err } from '../../../protocol/s3/errors.ts';
+import { pipeDraining } from './pipe.ts';
 
 export function verifyBodySha256(src: Readable, hexWanted: string): Readable {
   const hash = createHash('sha256');
@@ -17,11 +18,6 @@ export function verifyBodySha256(src: Readable, hexWanted: string): Readable {
       else cb(s3Err.sha256Mismatch("The provided 'x-amz-content-sha256' header does not match what was computed."));
     },
   });
-  src.on('error', (e) => out.destroy(e));
-  out.on('error', () => {
-    src.unpipe(out);
-    src.resume();
-  });
-  src.pipe(out);
+  pipeDraining(src, out);
   return out;
 }

@@ -8,6 +8,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AwsChunkedDecoder } from '../../../protocol/s3/aws-chunked.ts';
 import { s3Err } from '../../../protocol/s3/errors.ts';
 import { chunkSignature, trailerSignature } from '../../../protocol/s3/sigv4.ts';
+import { pipeDraining } from './pipe.ts';
 
 export const TRAILER_SIGNATURE = 'x-amz-trailer-signature';
 
@@ -73,12 +74,6 @@ export function verifyChunkSignatures(src: Readable, ctx: ChunkSigningContext): 
       }
     },
   });
-  // as in payload.ts: a refused body is drained, not reset, so the client reads the S3 error
-  src.on('error', (e) => out.destroy(e));
-  out.on('error', () => {
-    src.unpipe(out);
-    src.resume();
-  });
-  src.pipe(out);
+  pipeDraining(src, out);
   return out;
 }

@@ -19,6 +19,7 @@ import {
   parseChecksumAlg,
   validateChecksumValue,
 } from '../../../protocol/s3/checksum.ts';
+import { pipeDraining } from './pipe.ts';
 
 export const HDR_CONTENT_SHA256 = 'x-amz-content-sha256';
 export const HDR_DECODED_LENGTH = 'x-amz-decoded-content-length';
@@ -210,15 +211,7 @@ export function s3Payload(env: Env, req: HttpRequest, opts: S3PayloadOptions = {
     },
   });
 
-  // pipe(), not pipeline(): on a bad body the request stream is left to drain (node:http reads the
-  // rest once the response is sent) so the client gets the S3 error instead of a reset connection.
-  const src = req.body;
-  src.on('error', (e) => body.destroy(e));
-  body.on('error', () => {
-    src.unpipe(body);
-    src.resume();
-  });
-  src.pipe(body);
+  pipeDraining(req.body, body);
 
   return {
     body,

@@ -173,7 +173,7 @@ function nextVersion(prev: string | undefined, versioning: boolean): string {
   return Number.isSafeInteger(n) && n > 0 ? String(n + 1) : '1';
 }
 
-async function openWork(ctx: StorageCtx, mpath: string, bck: BckRef, work: string, objName: string): Promise<WritableFile> {
+export async function openWork(ctx: StorageCtx, mpath: string, bck: BckRef, work: string, objName: string): Promise<WritableFile> {
   try {
     return await ctx.env.disk.openWrite(work);
   } catch (err) {

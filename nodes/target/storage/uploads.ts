@@ -18,10 +18,10 @@ import type { MptListReq, MptUploadInfo } from '../../../protocol/s3/mpt.ts';
 import { hrwMountpath, locateAll, nameClash, type StorageCtx } from './ctx.ts';
 import { chunkDirPath, encodeManifest, multipartEtag, removeObjData, wholeCrc32c, type Chunk } from './chunks.ts';
 import { errnoOf, mapFsError, readdirOrEmpty } from './fs-errors.ts';
-import { chunksDir, objUname, uploadsDir, validateObjPathName, workDir, workPath, WORK_FILE_RANDOM_BYTES, type BckRef } from './layout.ts';
+import { chunksDir, objUname, uploadsDir, validateObjPathName, workPath, WORK_FILE_RANDOM_BYTES, type BckRef } from './layout.ts';
 import { encodeLom, type ObjMeta } from './lom.ts';
 import { withPinned, type Mountpath } from './mountpath.ts';
-import { hex, renameIntoPlace } from './put.ts';
+import { hex, openWork, renameIntoPlace } from './put.ts';
 
 /** S3: every part but the last must be at least this big (EntityTooSmall). */
 export const MPT_PART_SIZE_MIN = 5 * 1024 * 1024;
@@ -185,14 +185,7 @@ async function receivePart(
   body: Readable,
   opts: PartOpts,
 ): Promise<{ size: number; md5: string; crc32c: string }> {
-  let file;
-  try {
-    file = await ctx.env.disk.openWrite(work);
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw mapFsError(err, objName);
-    await ctx.env.disk.mkdir(workDir(mpath, bck));
-    file = await ctx.env.disk.openWrite(work);
-  }
+  const file = await openWork(ctx, mpath, bck, work, objName);
   const md5 = opts.md5 === undefined ? createHash('md5') : undefined;
   const crc = await ctx.cksums.acquire('crc32c');
   let size = 0;
