@@ -1,15 +1,16 @@
-// The tar family writer (.tar, .tgz/.tar.gz, .tar.lz4): tar-stream lays out headers and padding; for
+// The tar family writer (.tar, .tgz/.tar.gz, .tar.lz4): ustar headers and padding laid out here (a
+// small entry is one buffer, and consecutive small entries are coalesced into one output write); for
 // the compressed formats the tar bytes are cut into blocks and each block becomes one gzip member or
 // one LZ4 frame, compressed in the worker pool. Concatenated gzip members are one valid gzip stream
 // (RFC 1952 §2.2) and concatenated LZ4 frames one valid .lz4 file, so `tar -xzf` / `lz4 -d` read it.
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { pack as tarPack, type Pack } from 'tar-stream';
 import { ErrInvalidArgument, InvariantError, assert } from '../../protocol/errors.ts';
 import type { WorkerCodec, Workers } from '../env/types.ts';
 import { AbortGate, toError } from './abort-gate.ts';
 import { Outlet } from './outlet.ts';
 import type { ArchiveWriter } from './types.ts';
+import { fileHeader, padding, TAR_BLOCK } from './tar-header.ts';
 
 /** Output bytes buffered ahead of the reader. */
 export const ARCHIVE_OUTPUT_HIGH_WATER_MARK_BYTES = 256 * 1024;
@@ -20,6 +21,10 @@ export const ARCHIVE_COMPRESS_FIRST_BLOCK_BYTES = 64 * 1024;
 /** Blocks being compressed at once (the pool has 2 threads); bounds memory to ~this many blocks. */
 export const ARCHIVE_COMPRESS_IN_FLIGHT_MAX = 2;
 const TAR_FILE_MODE = 0o644;
+/** Entries up to this size are copied into one buffer with their header and padding. */
+export const TAR_SMALL_ENTRY_BYTES = 64 * 1024;
+/** Small entries written back to back are coalesced into output writes of up to this size. */
+export const TAR_COALESCE_BYTES = 64 * 1024;
 
 type Sink = { write(chunk: Uint8Array): Promise<void>; end(): Promise<void> };
 
@@ -76,21 +81,20 @@ function blockSink(outlet: Outlet, workers: Workers, codec: WorkerCodec, gate: A
 
 export class TarWriter implements ArchiveWriter {
   private readonly outlet = new Outlet(ARCHIVE_OUTPUT_HIGH_WATER_MARK_BYTES);
-  private readonly pack: Pack = tarPack();
   private readonly gate = new AbortGate();
-  private readonly pumped: Promise<void>;
+  private readonly sink: Sink;
   /** The tail of the queue of adds: entries go into the tar strictly one after another. */
   private queue: Promise<void> = Promise.resolve();
+  /** Adds queued and not yet written (the coalescing buffer is flushed when none is left). */
+  private queued = 0;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private finishing = false;
   /** Names refused before anything of the entry was written: the archive goes on. */
   private readonly refused = new WeakSet<Error>();
 
   constructor(workers: Workers, codec: WorkerCodec | undefined) {
-    const sink = codec === undefined ? plainSink(this.outlet) : blockSink(this.outlet, workers, codec, this.gate);
-    // streamx emits 'error' on destroy; failures reach callers through the entry callbacks and the gate.
-    this.pack.on('error', () => undefined);
-    this.pumped = this.pump(sink);
-    this.pumped.catch((err: unknown) => this.abort(toError(err)));
+    this.sink = codec === undefined ? plainSink(this.outlet) : blockSink(this.outlet, workers, codec, this.gate);
     // A reader that goes away (client disconnect) must not leave adds waiting on back-pressure.
     this.outlet.readable.on('close', () => {
       if (!this.outlet.readable.readableEnded) this.abort(new Error('archive output closed before the end'));
@@ -103,14 +107,22 @@ export class TarWriter implements ArchiveWriter {
 
   add(name: string, data: Uint8Array | Readable, size: number, mtimeMs: number): Promise<void> {
     if (this.finishing) return Promise.reject(new InvariantError(`archive add(${name}) after finish`));
-    const run = this.queue.then(() => this.addNow(name, data, size, mtimeMs)).catch((err: unknown) => {
-      // A bad name is refused before any byte is out; anything else leaves a broken archive, and
-      // every caller learns the first failure (not a follow-up such as "destroyed").
-      const e = toError(err);
-      if (this.refused.has(e)) throw e;
-      this.abort(e);
-      throw this.gate.error ?? e;
-    });
+    this.queued++;
+    const run = this.queue
+      .then(async () => {
+        await this.addNow(name, data, size, mtimeMs);
+        // Nothing else to write right now: what was coalesced goes out (a stream shows its bytes early).
+        if (this.queued === 1) await this.flush();
+      })
+      .catch((err: unknown) => {
+        // A bad name is refused before any byte is out; anything else leaves a broken archive, and
+        // every caller learns the first failure (not a follow-up such as "destroyed").
+        const e = toError(err);
+        if (this.refused.has(e)) throw e;
+        this.abort(e);
+        throw this.gate.error ?? e;
+      })
+      .finally(() => this.queued--);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -119,8 +131,16 @@ export class TarWriter implements ArchiveWriter {
     this.finishing = true;
     await this.queue;
     this.gate.throwIfAborted();
-    this.pack.finalize();
-    await this.gate.race(this.pumped);
+    try {
+      await this.write(new Uint8Array(2 * TAR_BLOCK)); // end-of-archive: two zero blocks
+      await this.flush();
+      await this.gate.race(this.sink.end());
+      this.gate.throwIfAborted();
+      this.outlet.end();
+    } catch (err) {
+      this.abort(toError(err));
+      throw this.gate.error ?? err;
+    }
   }
 
   private refuse(err: Error): Error {
@@ -131,61 +151,68 @@ export class TarWriter implements ArchiveWriter {
   abort(err: Error): void {
     if (this.gate.error !== undefined) return;
     this.gate.abort(err);
-    this.pack.destroy(err);
+    this.pending = [];
+    this.pendingBytes = 0;
     this.outlet.destroy(err);
+  }
+
+  /** Small chunks wait in the coalescing buffer; a big one flushes it and goes out as it is. */
+  private async write(chunk: Uint8Array): Promise<void> {
+    this.gate.throwIfAborted();
+    if (chunk.byteLength < TAR_COALESCE_BYTES) {
+      if (this.pendingBytes + chunk.byteLength > TAR_COALESCE_BYTES) await this.flush();
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.byteLength;
+      return;
+    }
+    await this.flush();
+    await this.gate.race(this.sink.write(chunk));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const parts = this.pending;
+    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.gate.throwIfAborted();
+    await this.gate.race(this.sink.write(out));
   }
 
   private async addNow(name: string, data: Uint8Array | Readable, size: number, mtimeMs: number): Promise<void> {
     this.gate.throwIfAborted();
     assert(Number.isSafeInteger(size) && size >= 0, `archive entry ${name}: bad size ${size}`);
     if (name === '') throw this.refuse(new ErrInvalidArgument('archive entry with an empty name'));
-    const header = { name, size, mode: TAR_FILE_MODE, mtime: new Date(mtimeMs), type: 'file' as const };
-    if (!(data instanceof Uint8Array)) return this.gate.race(this.streamEntry(header, data));
+    const header = fileHeader(name, size, TAR_FILE_MODE, mtimeMs);
+    const pad = padding(size);
+    if (!(data instanceof Uint8Array)) return this.streamEntry(name, header, size, pad, data);
     assert(data.byteLength === size, `archive entry ${name}: ${data.byteLength} bytes given, size says ${size}`);
-    const entryDone = new Promise<void>((resolve, reject) => {
-      const entry = this.pack.entry(header, asBuffer(data), (e) => (e ? reject(e) : resolve()));
-      entry.on('error', () => undefined); // reported through the callback
-    });
-    await this.gate.race(entryDone);
+    if (size <= TAR_SMALL_ENTRY_BYTES) {
+      const buf = Buffer.allocUnsafe(header.byteLength + size + pad);
+      buf.set(header, 0);
+      buf.set(data, header.byteLength);
+      buf.fill(0, header.byteLength + size);
+      return this.write(buf);
+    }
+    await this.write(header);
+    await this.write(data);
+    if (pad > 0) await this.write(new Uint8Array(pad));
   }
 
-  private async streamEntry(header: { name: string; size: number }, data: Readable): Promise<void> {
-    const gate = this.gate;
-    let entryCb: (e?: Error | null) => void = () => undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      entryCb = (e) => (e ? reject(e) : resolve());
-    });
-    done.catch(() => undefined); // awaited below, or the entry failed and the add already threw
-    const entry = this.pack.entry(header, (e) => entryCb(e));
-    entry.on('error', () => undefined); // reported through entryCb
+  private async streamEntry(name: string, header: Uint8Array, size: number, pad: number, data: Readable): Promise<void> {
+    await this.write(header);
     let written = 0;
     try {
       for await (const chunk of data as AsyncIterable<Uint8Array>) {
         written += chunk.byteLength;
-        if (written > header.size) throw new Error(`archive entry ${header.name}: more than ${header.size} bytes`);
-        if (!entry.write(asBuffer(chunk))) await gate.race(new Promise<void>((resolve) => entry.once('drain', () => resolve())));
+        if (written > size) throw new Error(`archive entry ${name}: more than ${size} bytes`);
+        await this.write(chunk);
       }
     } catch (err) {
-      entry.destroy(toError(err));
       data.destroy();
       throw err;
     }
-    if (written !== header.size) {
-      const err = new Error(`archive entry ${header.name}: ${written} bytes, expected ${header.size}`);
-      entry.destroy(err);
-      throw err;
-    }
-    entry.end(undefined);
-    await done;
-  }
-
-  private async pump(sink: Sink): Promise<void> {
-    for await (const chunk of this.pack as AsyncIterable<Uint8Array>) {
-      await sink.write(chunk);
-      this.gate.throwIfAborted();
-    }
-    this.gate.throwIfAborted();
-    await sink.end();
-    this.outlet.end();
+    if (written !== size) throw new Error(`archive entry ${name}: ${written} bytes, expected ${size}`);
+    if (pad > 0) await this.write(new Uint8Array(pad));
   }
 }
