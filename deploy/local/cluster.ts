@@ -96,7 +96,33 @@ function httpAdapterFromEnv(): 'node' | 'uws' {
   throw new Error(`SHOAL_HTTP_ADAPTER must be "node" or "uws", not "${v}"`);
 }
 
+/**
+ * Node ports come from below the kernel's ephemeral range (32768+ on Linux): a port the OS hands
+ * out for `listen(0)` is also what it hands out as the local port of outgoing connections, and
+ * with several clusters running (tests in parallel) one of those could take it before the node binds.
+ */
+const PORT_RANGE_LOW = 20_000;
+const PORT_RANGE_HIGH = 32_000;
+const PORT_PROBE_TRIES = 64;
+
+async function canBind(port: number): Promise<boolean> {
+  const srv = createServer();
+  try {
+    srv.listen(port, '127.0.0.1');
+    await once(srv, 'listening');
+  } catch {
+    return false;
+  }
+  srv.close();
+  await once(srv, 'close');
+  return true;
+}
+
 async function freePort(): Promise<number> {
+  for (let i = 0; i < PORT_PROBE_TRIES; i++) {
+    const port = PORT_RANGE_LOW + Math.floor(Math.random() * (PORT_RANGE_HIGH - PORT_RANGE_LOW));
+    if (await canBind(port)) return port;
+  }
   const srv = createServer();
   srv.listen(0, '127.0.0.1');
   await once(srv, 'listening');

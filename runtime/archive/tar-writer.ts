@@ -159,6 +159,8 @@ export class TarWriter implements ArchiveWriter {
   /** Small chunks wait in the coalescing buffer; a big one flushes it and goes out as it is. */
   private async write(chunk: Uint8Array): Promise<void> {
     this.gate.throwIfAborted();
+    // (its 'close' event, which aborts us, comes a tick later)
+    if (this.outlet.readable.destroyed) throw new Error('archive output closed before the end');
     if (chunk.byteLength < TAR_COALESCE_BYTES) {
       if (this.pendingBytes + chunk.byteLength > TAR_COALESCE_BYTES) await this.flush();
       this.pending.push(chunk);

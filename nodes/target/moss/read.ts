@@ -109,10 +109,17 @@ function neighbourAccess(core: NodeCore, t: Snode, it: MossItem, meta: GfnMeta):
 }
 
 /**
- * Get-from-neighbor for GetBatch: the newest copy among the other targets (not `skip`: the owner that
- * already said it does not have it, or a sender that went silent). Undefined when no one has it.
+ * Get-from-neighbor for GetBatch: the newest copy among the other targets, the item's owner included
+ * (not `skip`: targets that did not answer before). Undefined when no one has it; `unreachable` hears
+ * of each target that could not be asked.
  */
-export async function readNeighbour(core: NodeCore, workers: Workers, it: MossItem, skip: ReadonlySet<string>): Promise<ItemSource | undefined> {
+export async function readNeighbour(
+  core: NodeCore,
+  workers: Workers,
+  it: MossItem,
+  skip: ReadonlySet<string>,
+  unreachable: (id: string) => void = () => {},
+): Promise<ItemSource | undefined> {
   const smap = core.owner.smap;
   if (smap === undefined) return undefined;
   const peers = rebTargets(smap).filter((t) => t.daemon_id !== core.id && !skip.has(t.daemon_id));
@@ -120,7 +127,10 @@ export async function readNeighbour(core: NodeCore, workers: Workers, it: MossIt
     peers.map((t) =>
       core.ctrl
         .request<GfnHeadReply>(t.intra_control_net.direct_url, RebMsg.gfnHead, { bck: it.bck, name: it.objname } satisfies GfnReq, { timeoutMs: MOSS_GFN_TIMEOUT_MS })
-        .then((r) => (r.meta ? { t, meta: r.meta } : undefined), () => undefined),
+        .then(
+          (r) => (r.meta ? { t, meta: r.meta } : undefined),
+          () => void unreachable(t.daemon_id),
+        ),
     ),
   );
   let best: { t: Snode; meta: GfnMeta } | undefined;

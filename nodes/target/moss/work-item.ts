@@ -67,6 +67,8 @@ export class WorkItem {
   readonly #o: WorkItemOpts;
   readonly #env: Env;
   readonly #dead = new Set<string>();
+  /** Targets a get-from-neighbor HEAD could not reach: not asked again for this work item. */
+  readonly #unreachable = new Set<string>();
   readonly counters: Counters = { ...ZERO_COUNTERS };
   #soft = 0;
   #failed: Error | undefined;
@@ -196,11 +198,11 @@ export class WorkItem {
   }
 
   /** Get-from-neighbor: a soft error when it recovers the item; ErrObjNotFound when no one has it. */
-  async #fromNeighbour(it: MossItem, skip: string, tryLocal = true): Promise<ItemSource> {
+  async #fromNeighbour(it: MossItem, owner: string, tryLocal = true): Promise<ItemSource> {
     if (tryLocal) {
       try {
         const src = await readLocal(this.#o.storage, this.#env.workers, it);
-        this.#softErr(`${it.objname}: read locally, its owner ${skip} does not have it`);
+        this.#softErr(`${it.objname}: read locally, its owner ${owner} does not have it`);
         return src;
       } catch (e) {
         if (!isNotFound(e)) throw e;
@@ -208,13 +210,13 @@ export class WorkItem {
     }
     // AIS GFN asks every target, the owner included: a sender that said "missing" may have received
     // the object from the rebalance since, and a silent one may still answer a HEAD (M4-F2).
-    let src = await readNeighbour(this.#o.core, this.#env.workers, it, new Set());
+    let src = await this.#readNeighbour(it);
     // While a rebalance moves objects one may be in flight between two targets: look again, a few
     // times, before it becomes a 404 / `__404__` entry.
     for (let n = 0; src === undefined && n < MOSS_GFN_REBALANCE_RETRIES && this.#rebalancing(); n++) {
       await new Promise<void>((resolve) => this.#env.timers.setTimeout(resolve, MOSS_GFN_REBALANCE_RETRY_MS));
       if (this.#failed) throw this.#failed;
-      src = await readNeighbour(this.#o.core, this.#env.workers, it, new Set()).catch(() => undefined);
+      src = await this.#readNeighbour(it);
       if (src === undefined) {
         try {
           src = await readLocal(this.#o.storage, this.#env.workers, it);
@@ -226,6 +228,10 @@ export class WorkItem {
     if (src === undefined) throw new ErrObjNotFound(`${it.bck.provider}://${it.bck.name}`, it.objname);
     this.#softErr(`${it.objname}: read from a neighbour`);
     return src;
+  }
+
+  #readNeighbour(it: MossItem): Promise<ItemSource | undefined> {
+    return readNeighbour(this.#o.core, this.#env.workers, it, this.#unreachable, (id) => this.#unreachable.add(id));
   }
 
   #rebalancing(): boolean {
