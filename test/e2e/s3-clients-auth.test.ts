@@ -3,7 +3,7 @@
 // proxy verifies them; a wrong secret or an unknown key is refused with the S3 code the client shows.
 // One cluster for the file; a client whose binary is missing is skipped (.ci/run installs them).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -44,6 +44,8 @@ import {
   type ClientRunner,
   type Fixtures,
   type Keys,
+  clientHome,
+  stopAndClean,
 } from './s3/harness.ts';
 
 const BOTO3_SCRIPT = fileURLToPath(new URL('./s3/boto3_e2e.py', import.meta.url));
@@ -73,18 +75,8 @@ before(async () => {
   fx = await makeFixtures(join(dir, 'data'));
 });
 
-after(async () => {
-  await cluster?.stop();
-  // a cluster that did not come up leaves its node logs for the report
-  if (process.env.SHOAL_E2E_KEEP === '1' || !started) console.log(`kept ${dir} (node logs under cluster/)`);
-  else await rm(dir, { recursive: true, force: true });
-});
+after(() => stopAndClean(cluster, dir, started));
 
-async function clientHome(name: string): Promise<string> {
-  const home = join(dir, 'home', name);
-  await mkdir(home, { recursive: true });
-  return home;
-}
 
 async function assertPresignedGet(url: string, want: Buffer, what: string): Promise<void> {
   const r = await fetchBytes(url);
@@ -110,7 +102,7 @@ describe('aws CLI, auth on', { skip: skipUnless(BIN.aws, 'aws CLI') }, () => {
   const B = 'auth-aws';
   let c: ClientRunner;
   before(async () => {
-    c = await awsClient(await clientHome('aws'), endpoint, KEYS);
+    c = await awsClient(await clientHome(dir, 'aws'), endpoint, KEYS);
   });
 
   test('mb, cp (signed payload), 20 MiB multipart, ls, cp back, presign, rb --force', async () => {
@@ -129,9 +121,9 @@ describe('aws CLI, auth on', { skip: skipUnless(BIN.aws, 'aws CLI') }, () => {
   });
 
   test('a wrong secret is SignatureDoesNotMatch, an unknown key InvalidAccessKeyId', async () => {
-    const wrong = await awsClient(await clientHome('aws-wrong'), endpoint, WRONG_SECRET);
+    const wrong = await awsClient(await clientHome(dir, 'aws-wrong'), endpoint, WRONG_SECRET);
     assertFails(await wrong.run('s3', 'ls'), /SignatureDoesNotMatch/);
-    const unknown = await awsClient(await clientHome('aws-unknown'), endpoint, UNKNOWN_KEY);
+    const unknown = await awsClient(await clientHome(dir, 'aws-unknown'), endpoint, UNKNOWN_KEY);
     assertFails(await unknown.run('s3', 'ls'), /InvalidAccessKeyId/);
   });
 });
@@ -151,7 +143,7 @@ describe('s3cmd, auth on, at the root (S3-API-via-Root)', { skip: skipUnless(BIN
   });
 
   test('mb, put, 20 MiB multipart, get, ls, del, rb; a wrong secret is refused', async () => {
-    const c = await s3cmdClient(await clientHome('s3cmd'), cluster.proxyUrl, KEYS);
+    const c = await s3cmdClient(await clientHome(dir, 's3cmd'), cluster.proxyUrl, KEYS);
     await c.ok('mb', `s3://${B}`);
     await c.ok('put', fx.smallPath, `s3://${B}/small.bin`);
     await c.ok('put', '--multipart-chunk-size-mb=5', fx.bigPath, `s3://${B}/big.bin`);
@@ -161,14 +153,14 @@ describe('s3cmd, auth on, at the root (S3-API-via-Root)', { skip: skipUnless(BIN
     assert.match(await c.ok('ls', `s3://${B}`), /big\.bin$/m);
     await c.ok('del', '--recursive', '--force', `s3://${B}`);
     await c.ok('rb', `s3://${B}`);
-    const wrong = await s3cmdClient(await clientHome('s3cmd-wrong'), cluster.proxyUrl, WRONG_SECRET);
+    const wrong = await s3cmdClient(await clientHome(dir, 's3cmd-wrong'), cluster.proxyUrl, WRONG_SECRET);
     assertFails(await wrong.run('ls'), /SignatureDoesNotMatch/);
   });
 });
 
 describe('boto3, auth on', { skip: skipUnless(BIN.python3, 'python3') }, () => {
   test('the whole boto3 script (header auth, multipart, presigned GET) with a real key', async (t) => {
-    const env = boto3Env(await clientHome('boto3'), KEYS);
+    const env = boto3Env(await clientHome(dir, 'boto3'), KEYS);
     const probe = await run(BIN.python3, ['-c', 'import boto3'], { env });
     if (probe.code !== 0) return t.skip(`boto3 is not importable by ${BIN.python3}`);
     const r = await run(BIN.python3, [BOTO3_SCRIPT, endpoint, 'auth-boto3', fx.dir], { env });
@@ -186,7 +178,7 @@ describe('boto3, auth on', { skip: skipUnless(BIN.python3, 'python3') }, () => {
 describe('rclone, auth on', { skip: skipUnless(BIN.rclone, 'rclone') }, () => {
   const B = 'auth-rclone';
   test('mkdir, copyto, 20 MiB multipart, cat, link, purge', async () => {
-    const c = await rcloneClient(await clientHome('rclone'), endpoint, KEYS);
+    const c = await rcloneClient(await clientHome(dir, 'rclone'), endpoint, KEYS);
     const ok = async (...args: string[]): Promise<Buffer> => {
       const r = await c.run(...args);
       assert.equal(r.code, 0, describeRun(r));

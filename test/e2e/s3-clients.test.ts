@@ -9,7 +9,7 @@
 // (.ci/run installs them all). Debugging: SHOAL_E2E_KEEP=1 keeps the temp dir (node logs under
 // cluster/); a failure quotes the exact command and its stderr: rerun it with --debug / -d / -vv.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile, mkdtemp, readdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,6 +62,8 @@ import {
   type ClientRunner,
   type Fixtures,
   type Run,
+  clientHome,
+  stopAndClean,
 } from './s3/harness.ts';
 
 const BOTO3_SCRIPT = fileURLToPath(new URL('./s3/boto3_e2e.py', import.meta.url));
@@ -85,19 +87,8 @@ before(async () => {
   fx = await makeFixtures(join(dir, 'data'));
 });
 
-after(async () => {
-  await cluster?.stop();
-  // a cluster that did not come up leaves its node logs for the report
-  if (process.env.SHOAL_E2E_KEEP === '1' || !started) console.log(`kept ${dir} (node logs under cluster/)`);
-  else await rm(dir, { recursive: true, force: true });
-});
+after(() => stopAndClean(cluster, dir, started));
 
-/** A private HOME per client, so no user config leaks in. */
-async function clientHome(name: string): Promise<string> {
-  const home = join(dir, 'home', name);
-  await mkdir(home, { recursive: true });
-  return home;
-}
 
 async function readTree(root: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -131,7 +122,7 @@ describe('aws CLI (/usr/bin/aws)', { skip: skipUnless(BIN.aws, 'aws CLI') }, () 
   const awsOk = (...args: string[]): Promise<string> => c.ok(...args);
 
   before(async () => {
-    c = await awsClient(await clientHome('aws'), endpoint);
+    c = await awsClient(await clientHome(dir, 'aws'), endpoint);
     work = c.work;
   });
 
@@ -247,7 +238,7 @@ describe('s3cmd (/usr/bin/s3cmd)', { skip: skipUnless(BIN.s3cmd, 's3cmd') }, () 
   const s3cmdOk = (...args: string[]): Promise<string> => c.ok(...args);
 
   before(async () => {
-    c = await s3cmdClient(await clientHome('s3cmd'), endpoint);
+    c = await s3cmdClient(await clientHome(dir, 's3cmd'), endpoint);
     work = c.work;
   });
 
@@ -349,7 +340,7 @@ describe('boto3 (/usr/bin/python3, test/e2e/s3/boto3_e2e.py)', { skip: skipUnles
   let unavailable = '';
 
   before(async () => {
-    const env = boto3Env(await clientHome('boto3'));
+    const env = boto3Env(await clientHome(dir, 'boto3'));
     const probe = await run(BIN.python3, ['-c', 'import boto3'], { env });
     if (probe.code !== 0) {
       unavailable = `boto3 is not importable by ${BIN.python3} (Debian: python3-boto3): ${probe.stderr.trim()}`;
@@ -389,7 +380,7 @@ describe('rclone (/usr/bin/rclone)', { skip: skipUnless(BIN.rclone, 'rclone') },
   };
 
   before(async () => {
-    c = await rcloneClient(await clientHome('rclone'), endpoint);
+    c = await rcloneClient(await clientHome(dir, 'rclone'), endpoint);
   });
 
   test('mkdir makes the bucket; lsd lists it', async () => {
@@ -636,7 +627,7 @@ describe('S3 at the root (feature S3-API-via-Root), aws CLI', { skip: skipUnless
   };
 
   before(async () => {
-    c = await awsClient(await clientHome('aws-root'), cluster.proxyUrl);
+    c = await awsClient(await clientHome(dir, 'aws-root'), cluster.proxyUrl);
     await setFeatures('S3-API-via-Root');
   });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -270,4 +270,18 @@ export function boto3Env(home: string, keys: Keys = DUMMY_KEYS): Record<string, 
     SHOAL_E2E_SECRET_KEY: keys.secretKey,
     ...(process.env.SHOAL_E2E_BOTO3_DEBUG ? { SHOAL_E2E_BOTO3_DEBUG: process.env.SHOAL_E2E_BOTO3_DEBUG } : {}),
   });
+}
+
+/** A private HOME per client under the run's directory, so no user config leaks in. */
+export async function clientHome(dir: string, name: string): Promise<string> {
+  const home = join(dir, 'home', name);
+  await mkdir(home, { recursive: true });
+  return home;
+}
+
+/** Stops the run's cluster; a cluster that did not come up (or SHOAL_E2E_KEEP=1) keeps its node logs. */
+export async function stopAndClean(cluster: { stop(): Promise<void> } | undefined, dir: string, started: boolean): Promise<void> {
+  await cluster?.stop();
+  if (process.env.SHOAL_E2E_KEEP === '1' || !started) console.log(`kept ${dir} (node logs under cluster/)`);
+  else await rm(dir, { recursive: true, force: true });
 }
