@@ -318,3 +318,138 @@ export interface MossDataBody {
   /** Set on the sender's last message of this work item. */
   fin?: boolean;
 }
+
+// ---- wire forms of the intra-cluster messages ---------------------------------------------------
+// A 1,000-item plan as msgpack maps repeats every key and bucket per item; tuples and a bucket table
+// cut its bytes and the proxy's, DT's and senders' (un)packing time by more than half (measured,
+// docs/performance.md). The in-memory types above stay the ones the code works with.
+
+/** [bucket index, objname, archpath, start, length, opaque?] */
+type ItemTuple = [number, string, string, number, number, string?];
+
+export interface MossItemsWire {
+  b: BckRefWire[];
+  i: ItemTuple[];
+}
+
+/** [i, off, size, end (1/0), mtimeMs, data, err?] */
+type PieceTuple = [number, number, number, number, number, Uint8Array, MossPiece['err']?];
+
+export interface MossBeginWire {
+  wid: string;
+  plan: Omit<MossPlan, 'items'> & { items: MossItemsWire };
+  /** Owner per item as an index into `ids`. */
+  owners: { ids: string[]; of: number[] };
+  smapVer: number;
+}
+
+export interface MossSendWire {
+  xid: string;
+  wid: string;
+  dt: string;
+  indices: number[];
+  items: MossItemsWire;
+}
+
+export interface MossDataWire {
+  wid: string;
+  p: PieceTuple[];
+  fin?: boolean;
+}
+
+function bad(what: string): never {
+  throw new ErrInvalidArgument(`x-moss: malformed ${what} message`);
+}
+
+export function itemsToWire(items: readonly MossItem[]): MossItemsWire {
+  const b: BckRefWire[] = [];
+  const idx = new Map<string, number>();
+  const i = items.map((it): ItemTuple => {
+    const key = `${it.bck.provider}\u0000${it.bck.name}`;
+    let k = idx.get(key);
+    if (k === undefined) {
+      idx.set(key, (k = b.length));
+      b.push({ provider: it.bck.provider, name: it.bck.name });
+    }
+    const t: ItemTuple = [k, it.objname, it.archpath, it.start, it.length];
+    if (it.opaque !== undefined) t.push(it.opaque);
+    return t;
+  });
+  return { b, i };
+}
+
+export function itemsFromWire(w: unknown): MossItem[] {
+  const x = w as Partial<MossItemsWire> | undefined;
+  if (!x || !Array.isArray(x.b) || !Array.isArray(x.i)) bad('item list');
+  const bcks = x.b;
+  return x.i.map((t): MossItem => {
+    if (!Array.isArray(t) || t.length < 5) bad('item');
+    const bck = bcks[t[0]];
+    if (bck === undefined || typeof t[1] !== 'string' || typeof t[2] !== 'string' || typeof t[3] !== 'number' || typeof t[4] !== 'number') bad('item');
+    const it: MossItem = { bck, objname: t[1], archpath: t[2], start: t[3], length: t[4] };
+    if (typeof t[5] === 'string') it.opaque = t[5];
+    return it;
+  });
+}
+
+export function beginToWire(b: MossBeginBody): MossBeginWire {
+  const ids: string[] = [];
+  const idx = new Map<string, number>();
+  const of = b.owners.map((o) => {
+    let k = idx.get(o);
+    if (k === undefined) {
+      idx.set(o, (k = ids.length));
+      ids.push(o);
+    }
+    return k;
+  });
+  const { items, ...rest } = b.plan;
+  return { wid: b.wid, plan: { ...rest, items: itemsToWire(items) }, owners: { ids, of }, smapVer: b.smapVer };
+}
+
+export function beginFromWire(w: unknown): MossBeginBody {
+  const x = w as Partial<MossBeginWire> | undefined;
+  if (!x || typeof x.wid !== 'string' || !x.plan || !x.owners || !Array.isArray(x.owners.ids) || !Array.isArray(x.owners.of)) bad('begin');
+  const { ids, of } = x.owners;
+  const items = itemsFromWire(x.plan.items);
+  if (of.length !== items.length) bad('begin');
+  const owners = of.map((k) => ids[k] ?? bad('begin'));
+  return { wid: x.wid, plan: { ...x.plan, items }, owners, smapVer: Number(x.smapVer) };
+}
+
+export function sendToWire(b: MossSendBody): MossSendWire {
+  return { xid: b.xid, wid: b.wid, dt: b.dt, indices: b.indices, items: itemsToWire(b.items) };
+}
+
+export function sendFromWire(w: unknown): MossSendBody {
+  const x = w as Partial<MossSendWire> | undefined;
+  if (!x || typeof x.xid !== 'string' || typeof x.wid !== 'string' || typeof x.dt !== 'string' || !Array.isArray(x.indices)) bad('send');
+  const items = itemsFromWire(x.items);
+  if (items.length !== x.indices.length) bad('send');
+  return { xid: x.xid, wid: x.wid, dt: x.dt, indices: x.indices, items };
+}
+
+export function dataToWire(b: MossDataBody): MossDataWire {
+  const p = b.pieces.map((q): PieceTuple => {
+    const t: PieceTuple = [q.i, q.off, q.size, q.end ? 1 : 0, q.mtimeMs, q.data];
+    if (q.err) t.push(q.err);
+    return t;
+  });
+  const w: MossDataWire = { wid: b.wid, p };
+  if (b.fin) w.fin = true;
+  return w;
+}
+
+export function dataFromWire(w: unknown): MossDataBody {
+  const x = w as Partial<MossDataWire> | undefined;
+  if (!x || typeof x.wid !== 'string' || !Array.isArray(x.p)) bad('data');
+  const pieces = x.p.map((t): MossPiece => {
+    if (!Array.isArray(t) || t.length < 6 || !(t[5] instanceof Uint8Array)) bad('data');
+    const q: MossPiece = { i: t[0], off: t[1], size: t[2], end: t[3] === 1, mtimeMs: t[4], data: t[5] };
+    if (t[6]) q.err = t[6];
+    return q;
+  });
+  const b: MossDataBody = { wid: x.wid, pieces };
+  if (x.fin) b.fin = true;
+  return b;
+}

@@ -149,6 +149,11 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
+/** Extra node flags for every spawned node, e.g. `SHOAL_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'` (profiling). */
+function nodeFlags(): string[] {
+  return (process.env.SHOAL_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
   const dir = resolve(opts.dir);
   const nProxies = opts.proxies ?? 1;
@@ -200,7 +205,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const nodes: LocalNode[] = [];
   const spawnNode = (s: NodeSpec): LocalNode => {
     const out = openSync(join(s.dir, 'stdout.log'), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
+    const child = spawn(process.execPath, [...nodeFlags(), '--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
       cwd: REPO_ROOT,
       stdio: ['ignore', out, out],
       // file I/O runs on libuv's pool: 4 threads serialize small-object GET/PUT under load

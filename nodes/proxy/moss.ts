@@ -8,7 +8,7 @@ import { bmdGet } from '../../protocol/bmd.ts';
 import { bckUname } from '../../protocol/bmd.ts';
 import { ErrBckNotFound, ErrInvalidArgument, ErrMethodNotAllowed, ErrNoTargets, ErrNotFound } from '../../protocol/errors.ts';
 import {
-  MossMsg, parseMossReqJson, planOf, type MossBeginBody, type MossBeginReply, type MossPlan, type MossSendBody,
+  beginToWire, MossMsg, parseMossReqJson, planOf, sendToWire, type MossBeginBody, type MossBeginReply, type MossPlan, type MossSendBody,
 } from '../../protocol/moss.ts';
 import { validateBckName, validateObjName } from '../../protocol/names.ts';
 import { PROVIDER_ALIASES } from '../../protocol/apc.ts';
@@ -91,7 +91,7 @@ export async function mossGet(core: NodeCore, req: HttpRequest, items: string[])
   const wid = Buffer.from(core.env.random.bytes(9)).toString('base64url');
   const smapVer = Number(smap.version);
   const begin: MossBeginBody = { wid, plan, owners, smapVer };
-  const { xid } = await core.ctrl.request<MossBeginReply>(dt.intra_control_net.direct_url, MossMsg.begin, begin, { timeoutMs: MOSS_BEGIN_TIMEOUT_MS });
+  const { xid } = await core.ctrl.request<MossBeginReply>(dt.intra_control_net.direct_url, MossMsg.begin, beginToWire(begin), { timeoutMs: MOSS_BEGIN_TIMEOUT_MS });
 
   // Senders: every other owner, with its items in request order.
   const bySender = new Map<string, number[]>();
@@ -105,7 +105,7 @@ export async function mossGet(core: NodeCore, req: HttpRequest, items: string[])
     const t = smap.tmap[tid]!;
     const send: MossSendBody = { xid, wid, dt: dt.daemon_id, indices, items: indices.map((i) => plan.items[i]!) };
     core.ctrl
-      .request(t.intra_control_net.direct_url, MossMsg.send, send, { timeoutMs: MOSS_SEND_TIMEOUT_MS })
+      .request(t.intra_control_net.direct_url, MossMsg.send, sendToWire(send), { timeoutMs: MOSS_SEND_TIMEOUT_MS })
       .catch((e: Error) => core.env.log.warn({ xid, wid, sender: tid, err: e.message }, 'x-moss: sender did not start (the DT reads its items from neighbours)'));
   }
 

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { ErrInvalidArgument, ErrMethodNotAllowed, ErrNotFound, ErrTimeout, ErrTooManyRequests } from '../../../protocol/errors.ts';
 import {
-  defaultGetBatchConf, durationMs, MOSS_XID_PREFIX, MossMsg, type GetBatchConf, type MossBeginBody, type MossBeginReply, type MossDataBody, type MossResp, type MossSendBody,
+  beginFromWire, dataFromWire, defaultGetBatchConf, durationMs, sendFromWire, MOSS_XID_PREFIX, MossMsg, type GetBatchConf, type MossBeginBody, type MossBeginReply, type MossResp, type MossSendBody,
 } from '../../../protocol/moss.ts';
 import { xidFrom, XID_LENGTH, type Counters } from '../../../protocol/xact.ts';
 import type { HttpRequest, HttpResponse } from '../../../runtime/http/types.ts';
@@ -100,10 +100,10 @@ export class MossTarget {
 
   register(): void {
     const { ctrl, data } = this.#core;
-    ctrl.handle(MossMsg.begin, async (b) => this.#begin(b as MossBeginBody));
-    ctrl.handle(MossMsg.send, async (b) => this.#send(b as MossSendBody));
+    ctrl.handle(MossMsg.begin, async (b) => this.#begin(beginFromWire(b)));
+    ctrl.handle(MossMsg.send, async (b) => this.#send(sendFromWire(b)));
     data.handle(MossMsg.data, async (b, from) => {
-      const body = b as MossDataBody;
+      const body = dataFromWire(b);
       const live = this.#live.get(body.wid);
       if (live === undefined) throw new ErrNotFound(`x-moss: work item "${body.wid}" not found at t[${this.#core.id}] (ended or timed out)`);
       await live.wi.inbox.put(from, body.pieces);

@@ -5,7 +5,7 @@
 // DT buffers at most window × MOSS_MSG_BYTES per sender. An item the sender cannot read travels as
 // an error piece (the DT decides: get-from-neighbor, `__404__` entry, or failure).
 import { ErrInternal, errorToWire } from '../../../protocol/errors.ts';
-import { MossMsg, type MossDataBody, type MossPiece, type MossSendBody } from '../../../protocol/moss.ts';
+import { dataToWire, MossMsg, type MossDataBody, type MossPiece, type MossSendBody } from '../../../protocol/moss.ts';
 import type { Workers } from '../../../runtime/env/types.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -16,9 +16,11 @@ import { ReadAhead } from './read-ahead.ts';
 /** Payload bytes per message (a big item's piece size, and the batch size of small ones). */
 export const MOSS_MSG_BYTES = 1024 * 1024;
 /** The first message's payload; each next one doubles up to MOSS_MSG_BYTES. */
-export const MOSS_FIRST_MSG_BYTES = 64 * 1024;
+export const MOSS_FIRST_MSG_BYTES = 16 * 1024;
 /** Items per message at most (many tiny items: bounds the message's envelope). */
 export const MOSS_MSG_PIECES_MAX = 1_024;
+/** Items in the first message; each next one doubles up to MOSS_MSG_PIECES_MAX. */
+export const MOSS_FIRST_MSG_PIECES = 8;
 /** Messages a sender has unacknowledged per work item. */
 export const MOSS_SENDER_WINDOW = 4;
 /** Items a sender reads ahead of the one it is sending. */
@@ -37,6 +39,7 @@ export async function runSender(core: NodeCore, storage: Storage, workers: Worke
   let bytes = 0;
   // Small first messages, so that the DT (which writes in request order) is not idle while we batch.
   let batchBytes = MOSS_FIRST_MSG_BYTES;
+  let batchPieces = MOSS_FIRST_MSG_PIECES;
 
   const flush = async (fin: boolean): Promise<void> => {
     await window.acquire();
@@ -47,8 +50,9 @@ export async function runSender(core: NodeCore, storage: Storage, workers: Worke
     pieces = [];
     bytes = 0;
     batchBytes = Math.min(batchBytes * 2, MOSS_MSG_BYTES);
+    batchPieces = Math.min(batchPieces * 2, MOSS_MSG_PIECES_MAX);
     const p: Promise<void> = core.data
-      .request(url, MossMsg.data, body, { timeoutMs: MOSS_ACK_TIMEOUT_MS })
+      .request(url, MossMsg.data, dataToWire(body), { timeoutMs: MOSS_ACK_TIMEOUT_MS })
       .then(
         () => undefined,
         (e: unknown) => void (failed ??= e instanceof Error ? e : new Error(String(e))),
@@ -62,7 +66,7 @@ export async function runSender(core: NodeCore, storage: Storage, workers: Worke
   const push = async (piece: MossPiece): Promise<void> => {
     pieces.push(piece);
     bytes += piece.data.byteLength;
-    if (bytes >= batchBytes || pieces.length >= MOSS_MSG_PIECES_MAX) await flush(false);
+    if (bytes >= batchBytes || pieces.length >= batchPieces) await flush(false);
   };
 
   const reads = new ReadAhead<ItemSource>(b.indices.length, MOSS_SENDER_READ_AHEAD, (k) => readLocal(storage, workers, b.items[k]!));
