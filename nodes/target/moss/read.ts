@@ -80,9 +80,34 @@ export async function itemFrom(workers: Workers, it: MossItem, ra: RandomAccess,
 
 /** The item from this target's storage; ErrObjNotFound when the object is not here. */
 export async function readLocal(storage: Storage, workers: Workers, it: MossItem): Promise<ItemSource> {
+  if (it.archpath === '') return readObject(storage, it);
   const loc = localAccess(storage, it);
   if (loc === undefined) throw notFound(it);
   return itemFrom(workers, it, loc.ra, loc.mtimeMs);
+}
+
+/**
+ * A whole object or a range of it with one metadata lookup (the per-item cost of a batch of small
+ * objects is mostly lookups: head, then get, each HRW + index read + LOM decode).
+ */
+async function readObject(storage: Storage, it: MossItem): Promise<ItemSource> {
+  let len = 0;
+  let got;
+  try {
+    got = await storage.read(it.bck, it.objname, (meta) => {
+      const r = checkRange(it.start, it.length, meta.size);
+      len = r.len;
+      if (r.len === 0) return null;
+      return r.off === 0 && r.len === meta.size ? undefined : { start: r.off, end: r.off + r.len - 1 };
+    });
+  } catch (e) {
+    if ((e as { tcode?: string }).tcode === 'ErrObjNotFound') throw notFound(it);
+    throw e;
+  }
+  const { mtimeMs } = got.meta;
+  if (got.data) return { size: len, mtimeMs, data: len === 0 ? new Uint8Array(0) : got.data };
+  if (len <= MOSS_SMALL_READ_BYTES) return { size: len, mtimeMs, data: await concat(got.stream!) };
+  return { size: len, mtimeMs, stream: got.stream! };
 }
 
 /** A neighbour's copy as a RandomAccess over `reb.gfn.get` requests. */

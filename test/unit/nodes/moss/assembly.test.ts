@@ -27,6 +27,12 @@ function fixture(env: FakeEnv, local: Record<string, string>, neighbours: Record
       const data = Buffer.from(local[n]!);
       return { meta: head(n, local), data: r ? data.subarray(r.start, r.end + 1) : data };
     },
+    read: async (_b: unknown, n: string, pick: (m: { size: number }) => { start: number; end: number } | undefined | null) => {
+      if (local[n] === undefined) throw new ErrObjNotFound('ais://b', n);
+      const data = Buffer.from(local[n]!);
+      const r = pick(head(n, local)!);
+      return { meta: head(n, local), data: r === null ? new Uint8Array(0) : r ? data.subarray(r.start, r.end + 1) : data };
+    },
   } as unknown as Storage;
   const urlId = (url: string) => url.split('://')[1]!;
   const core = {

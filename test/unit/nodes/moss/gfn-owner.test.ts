@@ -11,6 +11,7 @@ import type { ArchiveWriter } from '../../../../runtime/archive/index.ts';
 import { RebMsg, type GfnGetReq, type GfnReq } from '../../../../protocol/reb.ts';
 import type { MossItem, MossPlan } from '../../../../protocol/moss.ts';
 import { fakeEnv, flush, type FakeEnv } from '../../../support/fake-env.ts';
+import { ErrObjNotFound } from '../../../../protocol/errors.ts';
 
 const BCK = { provider: 'ais', name: 'b' };
 const snode = (id: string) => ({ daemon_id: id, flags: 0, intra_control_net: { direct_url: `ctrl://${id}` }, intra_data_net: { direct_url: `data://${id}` } });
@@ -18,7 +19,13 @@ const notHere = { tcode: 'ErrObjNotFound', message: 'object "ais://b/r0" does no
 
 /** t1 is the DT and has nothing; `held` is what each other target holds now (mutable). */
 function fixture(env: FakeEnv, held: Record<string, Record<string, string>>) {
-  const storage = { head: () => undefined, get: async () => assert.fail('nothing is local') } as unknown as Storage;
+  const storage = {
+    head: () => undefined,
+    get: async () => assert.fail('nothing is local'),
+    read: async (_b: unknown, n: string) => {
+      throw new ErrObjNotFound('ais://b', n);
+    },
+  } as unknown as Storage;
   const heads: string[] = [];
   const urlId = (url: string) => url.split('://')[1]!;
   const core = {
