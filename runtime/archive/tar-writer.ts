@@ -1,7 +1,8 @@
-// The tar family writer (.tar, .tgz/.tar.gz, .tar.lz4): ustar headers and padding laid out here (a
-// small entry is one buffer, and consecutive small entries are coalesced into one output write); for
-// the compressed formats the tar bytes are cut into blocks and each block becomes one gzip member or
-// one LZ4 frame, compressed in the worker pool. Concatenated gzip members are one valid gzip stream
+// The tar family writer (.tar, .tgz/.tar.gz, .tar.lz4): ustar headers, small entries and padding are
+// laid out straight into one coalescing output buffer (one copy of the data, one output write per
+// buffer); big data goes out as the caller's view, uncopied. For the compressed formats the tar bytes
+// are cut into blocks and each block becomes one gzip member or one LZ4 frame, compressed in the
+// worker pool. Concatenated gzip members are one valid gzip stream
 // (RFC 1952 §2.2) and concatenated LZ4 frames one valid .lz4 file, so `tar -xzf` / `lz4 -d` read it.
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
@@ -10,9 +11,9 @@ import type { WorkerCodec, Workers } from '../env/types.ts';
 import { AbortGate, toError } from './abort-gate.ts';
 import { Outlet } from './outlet.ts';
 import type { ArchiveWriter } from './types.ts';
-import { fileHeader, padding, TAR_BLOCK } from './tar-header.ts';
+import { fileHeader, padding, TAR_BLOCK, TAR_FILE_MODE, writeFileHeader } from './tar-header.ts';
 
-/** Output bytes buffered ahead of the reader. */
+/** Output bytes buffered ahead of the reader (64 KiB–1 MiB measured the same over loopback HTTP). */
 export const ARCHIVE_OUTPUT_HIGH_WATER_MARK_BYTES = 256 * 1024;
 /** Tar bytes per gzip member / LZ4 frame: big enough to compress well and to pay for a pool hop. */
 export const ARCHIVE_COMPRESS_BLOCK_BYTES = 1024 * 1024;
@@ -20,11 +21,16 @@ export const ARCHIVE_COMPRESS_BLOCK_BYTES = 1024 * 1024;
 export const ARCHIVE_COMPRESS_FIRST_BLOCK_BYTES = 64 * 1024;
 /** Blocks being compressed at once (the pool has 2 threads); bounds memory to ~this many blocks. */
 export const ARCHIVE_COMPRESS_IN_FLIGHT_MAX = 2;
-const TAR_FILE_MODE = 0o644;
-/** Entries up to this size are copied into one buffer with their header and padding. */
+/**
+ * Entry data (and stream chunks) up to this size are copied into the output buffer; bigger ones go out
+ * as they are. A caller may reuse a small entry's buffer once its add resolved.
+ */
 export const TAR_SMALL_ENTRY_BYTES = 64 * 1024;
-/** Small entries written back to back are coalesced into output writes of up to this size. */
-export const TAR_COALESCE_BYTES = 64 * 1024;
+/**
+ * The coalescing output buffer: headers, small entries and padding, handed out in one write when full
+ * (or when no add is queued). Measured over loopback HTTP: 64–512 KiB within noise of each other.
+ */
+export const TAR_COALESCE_BYTES = 256 * 1024;
 
 type Sink = { write(chunk: Uint8Array): Promise<void>; end(): Promise<void> };
 
@@ -87,8 +93,13 @@ export class TarWriter implements ArchiveWriter {
   private queue: Promise<void> = Promise.resolve();
   /** Adds queued and not yet written (the coalescing buffer is flushed when none is left). */
   private queued = 0;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /**
+   * The coalescing buffer: bytes [start, filled) are laid out and not yet handed out. Bytes handed to
+   * the sink are never written again (the consumer keeps them); a full buffer is replaced, not reused.
+   */
+  private buf: Buffer | undefined;
+  private start = 0;
+  private filled = 0;
   private finishing = false;
   /** Names refused before anything of the entry was written: the archive goes on. */
   private readonly refused = new WeakSet<Error>();
@@ -132,7 +143,8 @@ export class TarWriter implements ArchiveWriter {
     await this.queue;
     this.gate.throwIfAborted();
     try {
-      await this.write(new Uint8Array(2 * TAR_BLOCK)); // end-of-archive: two zero blocks
+      this.check();
+      await this.zeros(2 * TAR_BLOCK); // end-of-archive: two zero blocks
       await this.flush();
       await this.gate.race(this.sink.end());
       this.gate.throwIfAborted();
@@ -151,70 +163,121 @@ export class TarWriter implements ArchiveWriter {
   abort(err: Error): void {
     if (this.gate.error !== undefined) return;
     this.gate.abort(err);
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.buf = undefined;
+    this.start = this.filled = 0;
     this.outlet.destroy(err);
   }
 
-  /** Small chunks wait in the coalescing buffer; a big one flushes it and goes out as it is. */
-  private async write(chunk: Uint8Array): Promise<void> {
+  /** Throws when the writer was aborted or its output is gone. */
+  private check(): void {
     this.gate.throwIfAborted();
     // (its 'close' event, which aborts us, comes a tick later)
     if (this.outlet.readable.destroyed) throw new Error('archive output closed before the end');
-    if (chunk.byteLength < TAR_COALESCE_BYTES) {
-      if (this.pendingBytes + chunk.byteLength > TAR_COALESCE_BYTES) await this.flush();
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.byteLength;
-      return;
-    }
-    await this.flush();
-    await this.gate.race(this.sink.write(chunk));
   }
 
+  /** The coalescing buffer, with room (a full one was handed out by `flush`). */
+  private room(): Buffer {
+    if (this.buf === undefined) {
+      this.buf = Buffer.allocUnsafe(TAR_COALESCE_BYTES);
+      this.start = this.filled = 0;
+    }
+    return this.buf;
+  }
+
+  /** Hands what was laid out to the sink; a full buffer is let go. */
   private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const parts = this.pending;
-    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.gate.throwIfAborted();
+    const buf = this.buf;
+    if (buf === undefined || this.filled === this.start) return;
+    const out = buf.subarray(this.start, this.filled);
+    this.start = this.filled;
+    if (this.filled === buf.byteLength) this.buf = undefined;
+    this.check();
     await this.gate.race(this.sink.write(out));
   }
 
-  private async addNow(name: string, data: Uint8Array | Readable, size: number, mtimeMs: number): Promise<void> {
-    this.gate.throwIfAborted();
-    assert(Number.isSafeInteger(size) && size >= 0, `archive entry ${name}: bad size ${size}`);
-    if (name === '') throw this.refuse(new ErrInvalidArgument('archive entry with an empty name'));
-    const header = fileHeader(name, size, TAR_FILE_MODE, mtimeMs);
-    const pad = padding(size);
-    if (!(data instanceof Uint8Array)) return this.streamEntry(name, header, size, pad, data);
-    assert(data.byteLength === size, `archive entry ${name}: ${data.byteLength} bytes given, size says ${size}`);
-    if (size <= TAR_SMALL_ENTRY_BYTES) {
-      const buf = Buffer.allocUnsafe(header.byteLength + size + pad);
-      buf.set(header, 0);
-      buf.set(data, header.byteLength);
-      buf.fill(0, header.byteLength + size);
-      return this.write(buf);
+  /** Copies `src` into the coalescing buffer(s), handing out each one that fills. */
+  private async copyIn(src: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < src.byteLength) {
+      const buf = this.room();
+      const n = Math.min(src.byteLength - at, buf.byteLength - this.filled);
+      buf.set(n === src.byteLength ? src : src.subarray(at, at + n), this.filled);
+      this.filled += n;
+      at += n;
+      if (this.filled === buf.byteLength) await this.flush();
     }
-    await this.write(header);
-    await this.write(data);
-    if (pad > 0) await this.write(new Uint8Array(pad));
   }
 
-  private async streamEntry(name: string, header: Uint8Array, size: number, pad: number, data: Readable): Promise<void> {
-    await this.write(header);
+  private async zeros(count: number): Promise<void> {
+    while (count > 0) {
+      const buf = this.room();
+      const n = Math.min(count, buf.byteLength - this.filled);
+      buf.fill(0, this.filled, this.filled + n);
+      this.filled += n;
+      count -= n;
+      if (this.filled === buf.byteLength) await this.flush();
+    }
+  }
+
+  /** Big data: what is laid out goes first, then the caller's bytes as they are (no copy). */
+  private async passThrough(chunk: Uint8Array): Promise<void> {
+    await this.flush();
+    this.check();
+    await this.gate.race(this.sink.write(chunk));
+  }
+
+  private async header(name: string, size: number, mtimeMs: number): Promise<void> {
+    const buf = this.room();
+    if (buf.byteLength - this.filled >= TAR_BLOCK && writeFileHeader(buf, this.filled, name, size, mtimeMs)) {
+      this.filled += TAR_BLOCK;
+      if (this.filled === buf.byteLength) await this.flush();
+      return;
+    }
+    await this.copyIn(fileHeader(name, size, TAR_FILE_MODE, mtimeMs)); // pax, or straddling buffers
+  }
+
+  private async addNow(name: string, data: Uint8Array | Readable, size: number, mtimeMs: number): Promise<void> {
+    this.check();
+    assert(Number.isSafeInteger(size) && size >= 0, `archive entry ${name}: bad size ${size}`);
+    if (name === '') throw this.refuse(new ErrInvalidArgument('archive entry with an empty name'));
+    const pad = padding(size);
+    if (!(data instanceof Uint8Array)) return this.streamEntry(name, size, mtimeMs, pad, data);
+    assert(data.byteLength === size, `archive entry ${name}: ${data.byteLength} bytes given, size says ${size}`);
+    const small = size <= TAR_SMALL_ENTRY_BYTES;
+    // Fast path: header, data and padding straight into the buffer, no await unless it fills.
+    const buf = this.room();
+    let at = this.filled;
+    if (small && at + TAR_BLOCK + size + pad <= buf.byteLength && writeFileHeader(buf, at, name, size, mtimeMs)) {
+      at += TAR_BLOCK;
+      buf.set(data, at);
+      at += size;
+      if (pad > 0) buf.fill(0, at, at + pad);
+      this.filled = at + pad;
+      if (this.filled === buf.byteLength) await this.flush();
+      return;
+    }
+    await this.header(name, size, mtimeMs);
+    if (small) await this.copyIn(data);
+    else await this.passThrough(data);
+    await this.zeros(pad);
+  }
+
+  private async streamEntry(name: string, size: number, mtimeMs: number, pad: number, data: Readable): Promise<void> {
+    await this.header(name, size, mtimeMs);
     let written = 0;
     try {
       for await (const chunk of data as AsyncIterable<Uint8Array>) {
         written += chunk.byteLength;
         if (written > size) throw new Error(`archive entry ${name}: more than ${size} bytes`);
-        await this.write(chunk);
+        this.check();
+        if (chunk.byteLength < TAR_SMALL_ENTRY_BYTES) await this.copyIn(chunk); // a file stream's 64 KiB chunks pass
+        else await this.passThrough(chunk);
       }
     } catch (err) {
       data.destroy();
       throw err;
     }
     if (written !== size) throw new Error(`archive entry ${name}: ${written} bytes, expected ${size}`);
-    if (pad > 0) await this.write(new Uint8Array(pad));
+    await this.zeros(pad);
   }
 }
