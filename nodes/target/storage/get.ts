@@ -59,70 +59,74 @@ async function locateChecked(ctx: StorageCtx, bck: BckRef, objName: string): Pro
   });
 }
 
-export async function getObject(ctx: StorageCtx, bck: BckRef, objName: string, range?: ByteRange): Promise<GetResult> {
-  const uname = objUname(bck, objName);
-  const chunked = locate(ctx, uname);
-  if (chunked?.meta.chunks) return getChunked(ctx, chunked, uname, objName, bck, range);
-  const fast = await readSmall(ctx, bck, objName, uname, range);
-  if (fast) return fast;
-  const loc = await locateChecked(ctx, bck, objName);
-  let served: ByteRange | undefined;
-  if (range) {
-    const size = loc.meta.size;
-    if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.start > range.end || range.start >= size) {
-      throw new ErrRangeNotSatisfiable(`range ${range.start}-${range.end} is not satisfiable for "${objName}" of ${size} bytes`);
-    }
-    served = { start: range.start, end: Math.min(range.end, size - 1) };
+/** What a read serves: a byte range (inclusive end), `undefined` for the whole object, `null` for no bytes. */
+export type ReadPick = (meta: ObjMeta) => ByteRange | undefined | null;
+
+const EMPTY = new Uint8Array(0);
+
+/** The range served for `range`: 416 when it is malformed or starts past the object; the end is clamped. */
+function servedRange(range: ByteRange, size: number, objName: string): ByteRange {
+  if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.start > range.end || range.start >= size) {
+    throw new ErrRangeNotSatisfiable(`range ${range.start}-${range.end} is not satisfiable for "${objName}" of ${size} bytes`);
   }
-  const now = ctx.env.clock.realtimeNs();
-  const meta = withAtime(ctx, uname, loc.meta);
-  if (ctx.atimes.record(uname, loc.mountpath, now)) ctx.onAtimeBatchFull();
-  const stream = ctx.env.disk.createReadStream(objPath(loc.mountpath.path, bck, objName), served);
-  return { meta, stream, range: served }; // meta as before this access, as AIS reports it
+  return range.end < size ? range : { start: range.start, end: size - 1 };
 }
 
-/** A chunked object (chunks.ts): always streamed across its chunk files. */
-function getChunked(ctx: StorageCtx, loc: Located, uname: string, objName: string, bck: BckRef, range?: ByteRange): GetResult {
-  const size = loc.meta.size;
-  let served: ByteRange | undefined;
-  if (range) {
-    if (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.start > range.end || range.start >= size) {
-      throw new ErrRangeNotSatisfiable(`range ${range.start}-${range.end} is not satisfiable for "${objName}" of ${size} bytes`);
-    }
-    served = { start: range.start, end: Math.min(range.end, size - 1) };
+export function getObject(ctx: StorageCtx, bck: BckRef, objName: string, range?: ByteRange): Promise<GetResult> {
+  return readObject(ctx, bck, objName, () => range);
+}
+
+/**
+ * One metadata lookup, then the bytes `pick` asks for (Storage.read). A small read is one file read
+ * into one buffer; chunked objects and big reads are streamed; anything unexpected in the small read
+ * (file gone, size changed) goes to the checked path, which looks the object up again and calls
+ * `pick` again with what it finds.
+ */
+export async function readObject(ctx: StorageCtx, bck: BckRef, objName: string, pick: ReadPick): Promise<GetResult> {
+  const uname = objUname(bck, objName);
+  const loc = locate(ctx, uname);
+  if (!loc) throw notFound(bck, objName);
+  const meta = withAtime(ctx, uname, loc.meta); // meta as before this access, as AIS reports it
+  const want = pick(meta);
+  const served = want ? servedRange(want, loc.meta.size, objName) : want;
+  if (served === null || loc.meta.chunks) return serve(ctx, uname, loc, meta, bck, objName, served);
+  const length = served ? served.end - served.start + 1 : loc.meta.size;
+  if (length <= SMALL_READ_BYTES_MAX) {
+    const fast = await readSmall(ctx, bck, objName, uname, loc, meta, served, length);
+    if (fast) return fast;
   }
-  const meta = withAtime(ctx, uname, loc.meta);
+  const checked = await locateChecked(ctx, bck, objName);
+  const meta2 = withAtime(ctx, uname, checked.meta);
+  const want2 = pick(meta2);
+  return serve(ctx, uname, checked, meta2, bck, objName, want2 ? servedRange(want2, checked.meta.size, objName) : want2);
+}
+
+/** Records the access and streams the range (chunked objects across their chunk files). */
+function serve(ctx: StorageCtx, uname: string, loc: Located, meta: ObjMeta, bck: BckRef, objName: string, served: ByteRange | undefined | null): GetResult {
   if (ctx.atimes.record(uname, loc.mountpath, ctx.env.clock.realtimeNs())) ctx.onAtimeBatchFull();
-  return { meta, stream: readChunks(ctx, loc.mountpath.path, bck, objName, loc.meta, served), range: served };
+  if (served === null) return { meta, data: EMPTY };
+  const stream = loc.meta.chunks
+    ? readChunks(ctx, loc.mountpath.path, bck, objName, loc.meta, served)
+    : ctx.env.disk.createReadStream(objPath(loc.mountpath.path, bck, objName), served);
+  return { meta, stream, range: served };
 }
 
 /**
  * Small objects: one read of the whole range (no stat, no stream). The read asks for one byte more
  * than the metadata says is there, so a file that changed size is caught without a stat; anything
- * unexpected falls back to the checked path.
+ * unexpected returns undefined (the caller falls back to the checked path).
  */
-async function readSmall(ctx: StorageCtx, bck: BckRef, objName: string, uname: string, range?: ByteRange): Promise<GetResult | undefined> {
-  const loc = locate(ctx, uname);
-  if (!loc) throw notFound(bck, objName);
-  const size = loc.meta.size;
-  const start = range ? range.start : 0;
-  const end = range ? Math.min(range.end, size - 1) : size - 1;
-  if (range && (!Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end) || range.start < 0 || range.start > range.end || range.start >= size)) {
-    throw new ErrRangeNotSatisfiable(`range ${range.start}-${range.end} is not satisfiable for "${objName}" of ${size} bytes`);
-  }
-  const length = end - start + 1;
-  if (length > SMALL_READ_BYTES_MAX) return undefined;
-  const wholeFile = !range;
+async function readSmall(ctx: StorageCtx, bck: BckRef, objName: string, uname: string, loc: Located, meta: ObjMeta, served: ByteRange | undefined, length: number): Promise<GetResult | undefined> {
+  const start = served ? served.start : 0;
   let data: Uint8Array;
   try {
-    data = await ctx.env.disk.readRange(objPath(loc.mountpath.path, bck, objName), start, wholeFile ? length + 1 : length);
+    data = await ctx.env.disk.readRange(objPath(loc.mountpath.path, bck, objName), start, served ? length : length + 1);
   } catch {
     return undefined; // missing or unreadable: the checked path decides what to report
   }
   if (data.byteLength !== length) return undefined;
-  const meta = withAtime(ctx, uname, loc.meta);
   if (ctx.atimes.record(uname, loc.mountpath, ctx.env.clock.realtimeNs())) ctx.onAtimeBatchFull();
-  return { meta, data, range: range ? { start, end } : undefined };
+  return { meta, data, range: served };
 }
 
 /** Re-reads the object and recomputes its checksum; a mismatch (or a size change) is ErrBadCksum. */

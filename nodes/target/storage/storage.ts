@@ -9,7 +9,7 @@ import type { Hrw } from '../../cluster/hrw.ts';
 import { ATIME_FLUSH_INTERVAL_MS, AtimeBatch } from './atime.ts';
 import { locate, withAtime, type StorageCtx } from './ctx.ts';
 import { readdirOrEmpty } from './fs-errors.ts';
-import { getObject, validateObject, type ByteRange, type GetResult } from './get.ts';
+import { getObject, readObject, validateObject, type ByteRange, type GetResult } from './get.ts';
 import { bckDir, normalizeMountpath, objDir, objPath, objUname, PROVIDER_DIR_PREFIX, workDir, WORK_DIR_NAME, type BckRef } from './layout.ts';
 import { bucketKeys, listNames, listObjects, type ListEntry, type ListOpts } from './list.ts';
 import { decodeLom, encodeLom, type ObjMeta } from './lom.ts';
@@ -132,6 +132,20 @@ export class Storage {
   get(bck: BckRef, objName: string, range?: ByteRange): Promise<GetResult> {
     this.#assertOpen();
     return getObject(this.#ctx, bck, objName, range);
+  }
+
+  /**
+   * One metadata lookup, then the bytes `pick` asks for: `pick(meta)` returns the byte range to
+   * read (inclusive end, as ByteRange), `undefined` for the whole object, or `null` for no bytes
+   * (the result then has `data` = empty). Throws ErrObjNotFound when the object is not here;
+   * a range that `pick` returns is served as given (the caller already applied its range rules).
+   * Otherwise as `get`: chunked objects and reads above SMALL_READ_BYTES_MAX are streamed, `meta`
+   * (also what `pick` sees) has the atime overlay, and the access is recorded (also for `null`).
+   * `pick` may be called a second time, with fresh metadata, when the object changed under the read.
+   */
+  read(bck: BckRef, objName: string, pick: (meta: ObjMeta) => ByteRange | undefined | null): Promise<GetResult> {
+    this.#assertOpen();
+    return readObject(this.#ctx, bck, objName, pick);
   }
 
   validate(bck: BckRef, objName: string): Promise<void> {

@@ -130,9 +130,33 @@ class LmdbIndex implements KvIndex {
 /** Reads up to this size are done synchronously (see readRange). */
 export const SYNC_READ_BYTES_MAX = 1024 * 1024 + 1;
 
+/** Reads up to this size land in the shared slab (readSlab) instead of a buffer of their own. */
+export const SLAB_READ_BYTES_MAX = 64 * 1024;
+/** One slab: many small reads per ArrayBuffer (above 4 KiB, Buffer.allocUnsafe is one each, ~4 µs + GC). */
+const SLAB_BYTES = 1024 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
+
+/**
+ * Small reads go into the free tail of a module-level slab and are handed out as views; the slab
+ * only advances (a region is never reused: callers keep their views), and a full slab is replaced,
+ * the old one freed by GC once its last view dies. Safe because the read is synchronous.
+ */
+function readSlab(fd: number, start: number, length: number): Uint8Array {
+  if (SLAB_BYTES - slabUsed < length) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const off = slabUsed;
+  const n = fs.readSync(fd, slab, off, length, start);
+  slabUsed = off + n;
+  return slab.subarray(off, off + n);
+}
+
 function readRangeSync(path: string, start: number, length: number): Uint8Array {
   const fd = fs.openSync(path, 'r');
   try {
+    if (length <= SLAB_READ_BYTES_MAX) return readSlab(fd, start, length);
     const buf = Buffer.allocUnsafe(length);
     const n = fs.readSync(fd, buf, 0, length, start);
     return n === length ? buf : buf.subarray(0, n);
