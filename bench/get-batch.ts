@@ -28,6 +28,8 @@ export const GB_CONCURRENT_GETS = 16;
  * Cases over GB_RUNS_BYTES_MAX run fewer times (time bound).
  */
 export const GB_RUNS = 5;
+/** GetBatches of ≤ 1,000 items before each size's cases (as the GETs' warm-up below). */
+export const GB_WARMUP_BATCHES = 3;
 /** GETs (sequential, then concurrent) before each size's cases. */
 export const GB_WARMUP_GETS = 500;
 export const GB_RUNS_BIG = 3;
@@ -217,7 +219,7 @@ export async function getBatchBench(o: GbOptions): Promise<GbReport> {
     }
     // warm-up (JIT, sockets, page cache of the indexes), as much for the GETs as for GetBatch (whose
     // cold run per case is also kept out of the median): not measured
-    await getBatch(o.baseUrl, o.bucket, shuffled(Math.min(100, objects), size, objects));
+    for (let w = 0; w < GB_WARMUP_BATCHES; w++) await getBatch(o.baseUrl, o.bucket, shuffled(Math.min(1000, objects), size, objects));
     await gets(o, shuffled(Math.min(GB_WARMUP_GETS, objects), size, objects), size, 1);
     await gets(o, shuffled(Math.min(GB_WARMUP_GETS, objects), size, objects), size, GB_CONCURRENT_GETS);
     for (const wanted of GB_BATCHES) {
