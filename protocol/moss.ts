@@ -296,6 +296,8 @@ export interface MossSendBody {
   indices: number[];
   /** Those items (same order): a sender needs only its own. */
   items: MossItem[];
+  /** The request's coloc (2: the sender caches hot shards too); absent means 0. */
+  coloc?: number;
 }
 
 /** Part of one item from a sender: `off` within the item, `end` marks its last piece. */
@@ -349,6 +351,7 @@ export interface MossSendWire {
   dt: string;
   indices: number[];
   items: MossItemsWire;
+  coloc?: number;
 }
 
 export interface MossDataWire {
@@ -418,7 +421,9 @@ export function beginFromWire(w: unknown): MossBeginBody {
 }
 
 export function sendToWire(b: MossSendBody): MossSendWire {
-  return { xid: b.xid, wid: b.wid, dt: b.dt, indices: b.indices, items: itemsToWire(b.items) };
+  const w: MossSendWire = { xid: b.xid, wid: b.wid, dt: b.dt, indices: b.indices, items: itemsToWire(b.items) };
+  if (b.coloc) w.coloc = b.coloc;
+  return w;
 }
 
 export function sendFromWire(w: unknown): MossSendBody {
@@ -426,7 +431,9 @@ export function sendFromWire(w: unknown): MossSendBody {
   if (!x || typeof x.xid !== 'string' || typeof x.wid !== 'string' || typeof x.dt !== 'string' || !Array.isArray(x.indices)) bad('send');
   const items = itemsFromWire(x.items);
   if (items.length !== x.indices.length) bad('send');
-  return { xid: x.xid, wid: x.wid, dt: x.dt, indices: x.indices, items };
+  const b: MossSendBody = { xid: x.xid, wid: x.wid, dt: x.dt, indices: x.indices, items };
+  if (typeof x.coloc === 'number') b.coloc = x.coloc;
+  return b;
 }
 
 export function dataToWire(b: MossDataBody): MossDataWire {

@@ -103,7 +103,7 @@ export async function mossGet(core: NodeCore, req: HttpRequest, items: string[])
   });
   for (const [tid, indices] of bySender) {
     const t = smap.tmap[tid]!;
-    const send: MossSendBody = { xid, wid, dt: dt.daemon_id, indices, items: indices.map((i) => plan.items[i]!) };
+    const send: MossSendBody = { xid, wid, dt: dt.daemon_id, indices, items: indices.map((i) => plan.items[i]!), coloc: plan.coloc };
     core.ctrl
       .request(t.intra_control_net.direct_url, MossMsg.send, sendToWire(send), { timeoutMs: MOSS_SEND_TIMEOUT_MS })
       .catch((e: Error) => core.env.log.warn({ xid, wid, sender: tid, err: e.message }, 'x-moss: sender did not start (the DT reads its items from neighbours)'));

@@ -25,7 +25,7 @@ function sniff(head: Uint8Array): ArchiveMime | undefined {
 }
 
 /** The decompressed tar bytes of a shard, from its start, opened on the first pull. Stopping the iteration closes the shard stream. */
-function tarBytes(mime: ArchiveMime, src: RandomAccess): AsyncIterable<Uint8Array> {
+export function tarBytes(mime: ArchiveMime, src: RandomAccess): AsyncIterable<Uint8Array> {
   return lazyBytes(() => openTarBytes(mime, src));
 }
 
@@ -48,7 +48,7 @@ function openTarBytes(mime: ArchiveMime, src: RandomAccess): AsyncIterable<Uint8
 const TAR_READ_AHEAD_BYTES = 64 * 1024;
 
 /** A plain tar read by seeking: headers are read, bodies beyond the read-ahead never. */
-function seekingInput(src: RandomAccess): TarInput {
+export function seekingInput(src: RandomAccess): TarInput {
   let pos = 0;
   let cache: { start: number; bytes: Uint8Array } | undefined;
   return {
@@ -111,7 +111,7 @@ async function findInTarShard(mime: ArchiveMime, src: RandomAccess, archpath: st
   return { size, open: (start = 0, end = size) => skipTake(tarBytes(mime, src), offset + start, end - start, `${archpath} in the shard`) };
 }
 
-function checkedRange(f: ArchivedFile): ArchivedFile {
+export function checkedRange(f: ArchivedFile): ArchivedFile {
   return {
     size: f.size,
     open(start = 0, end = f.size): Readable {
@@ -123,6 +123,11 @@ function checkedRange(f: ArchivedFile): ArchivedFile {
   };
 }
 
+/** The shard's format: from its name, else from its magic bytes; undefined when not an archive. */
+export async function shardMime(shardName: string, src: RandomAccess): Promise<ArchiveMime | undefined> {
+  return mimeOfName(shardName) ?? sniff(await src.read(0, Math.min(SNIFF_BYTES, src.size)));
+}
+
 /**
  * One file of a shard (format from the shard's name); undefined when absent. A corrupt or
  * unsupported shard → ErrInvalidArgument naming the shard. `open(start, end)`: bytes [start, end).
@@ -130,7 +135,7 @@ function checkedRange(f: ArchivedFile): ArchivedFile {
 export async function findArchived(workers: Workers, shardName: string, src: RandomAccess, archpath: string): Promise<ArchivedFile | undefined> {
   void workers; // decoding is streaming (zlib, pure-TS LZ4): no whole-buffer work for the pool
   if (archpath === '') throw new ErrInvalidArgument(`${shardName}: empty archpath`);
-  const mime = mimeOfName(shardName) ?? sniff(await src.read(0, Math.min(SNIFF_BYTES, src.size)));
+  const mime = await shardMime(shardName, src);
   if (mime === undefined) throw new ErrInvalidArgument(`${shardName} is not an archive (expecting .tar, .tgz, .tar.gz, .tar.lz4, .zip) to read ${archpath} from`);
   try {
     const f = mime === '.zip' ? await findInZip(src, archpath) : await findInTarShard(mime, src, archpath);

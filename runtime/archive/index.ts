@@ -4,3 +4,4 @@ export type { ArchiveWriter, RandomAccess, ArchivedFile } from './types.ts';
 export { type ArchiveMime, parseArchiveMime, mimeOfName } from './mime.ts';
 export { createArchiveWriter } from './writer.ts';
 export { findArchived } from './find.ts';
+export { ShardCache, shardKey, SHARD_CACHE_BYTES_DEFAULT, type CachedFile, type ShardCacheStats } from './shard-cache.ts';

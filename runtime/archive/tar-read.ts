@@ -82,12 +82,22 @@ function parsePax(data: Uint8Array): Map<string, string> {
 
 /** The file named `archpath` (a regular file), or undefined when the tar does not hold it. */
 export async function findInTar(input: TarInput, archpath: string): Promise<TarHit | undefined> {
+  let hit: TarHit | undefined;
+  await walkTar(input, (name, h) => (namesEq(name, archpath) ? ((hit = h), true) : false));
+  return hit;
+}
+
+/**
+ * Every regular file of a tar in order, until `visit` returns true (stop) or the archive ends; a
+ * shard index (GetBatch coloc 2) is one full walk.
+ */
+export async function walkTar(input: TarInput, visit: (name: string, hit: TarHit) => boolean): Promise<void> {
   let longName: string | undefined;
   let pax = new Map<string, string>();
   for (;;) {
     const h = await input.read(TAR_BLOCK_BYTES);
-    if (h === undefined) return undefined; // no end-of-archive blocks: tolerated, like GNU tar
-    if (h.every((x) => x === 0)) return undefined; // end of archive
+    if (h === undefined) return; // no end-of-archive blocks: tolerated, like GNU tar
+    if (h.every((x) => x === 0)) return; // end of archive
     if (!checksumOk(h)) throw corrupt(`header checksum mismatch at offset ${input.pos - TAR_BLOCK_BYTES}`);
     const type = String.fromCharCode(h[156]!);
     let size = num(h, 124, 12, 'size');
@@ -117,7 +127,7 @@ export async function findInTar(input: TarInput, archpath: string): Promise<TarH
     const regular = type === '0' || type === '\0' || type === '7';
     // Links, directories, devices carry no body (a size there is ignored, as tar does).
     const body = '123456'.includes(type) ? 0 : size;
-    if (regular && namesEq(name, archpath)) return { offset: input.pos, size };
+    if (regular && visit(name, { offset: input.pos, size })) return;
     await input.skip(padded(body));
   }
 }

@@ -92,13 +92,45 @@ export async function findInZip(src: RandomAccess, archpath: string): Promise<Ar
     const e = await nextEntry(zf);
     if (e === undefined) break;
     if (e.fileName.endsWith('/') || !namesEq(e.fileName, archpath)) continue;
-    if (e.isEncrypted()) throw new ArchiveFormatError(`zip entry ${e.fileName} is encrypted`);
-    if (e.compressionMethod !== ZIP_METHOD_STORED && e.compressionMethod !== ZIP_METHOD_DEFLATED) {
-      throw new ArchiveFormatError(`zip entry ${e.fileName}: unsupported compression method ${e.compressionMethod}`);
-    }
-    return zipFile(zf, e, src);
+    return entryFile(zf, e, src);
   }
   return undefined;
+}
+
+function entryFile(zf: ZipFile, e: Entry, src: RandomAccess): Promise<ArchivedFile> {
+  if (e.isEncrypted()) throw new ArchiveFormatError(`zip entry ${e.fileName} is encrypted`);
+  if (e.compressionMethod !== ZIP_METHOD_STORED && e.compressionMethod !== ZIP_METHOD_DEFLATED) {
+    throw new ArchiveFormatError(`zip entry ${e.fileName}: unsupported compression method ${e.compressionMethod}`);
+  }
+  return zipFile(zf, e, src);
+}
+
+/** A zip's central directory read once (GetBatch coloc 2): each lookup is then a local header read. */
+export interface ZipIndex {
+  /** Rough bytes held (entries and the read-ahead), for the shard cache's budget. */
+  bytes: number;
+  find(archpath: string): Promise<ArchivedFile | undefined>;
+}
+
+export async function indexZip(src: RandomAccess): Promise<ZipIndex> {
+  const zf = await openZip(src);
+  const byName = new Map<string, Entry>();
+  let bytes = ZIP_READ_AHEAD_BYTES;
+  for (let i = 0; i < zf.entryCount; i++) {
+    const e = await nextEntry(zf);
+    if (e === undefined) break;
+    if (e.fileName.endsWith('/')) continue;
+    const key = e.fileName.replace(/^\//, ''); // namesEq: a leading '/' does not count
+    if (!byName.has(key)) byName.set(key, e); // the first one wins, as a scan would find it
+    bytes += 2 * e.fileName.length + 256;
+  }
+  return {
+    bytes,
+    async find(archpath) {
+      const e = byName.get(archpath.replace(/^\//, ''));
+      return e === undefined ? undefined : entryFile(zf, e, src);
+    },
+  };
 }
 
 async function zipFile(zf: ZipFile, e: Entry, src: RandomAccess): Promise<ArchivedFile> {

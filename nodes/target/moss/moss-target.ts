@@ -18,7 +18,7 @@ import type { NodeCore } from '../../common/node-core.ts';
 import type { Storage } from '../storage/storage.ts';
 import { workPath } from '../storage/layout.ts';
 import { MOSS_MSG_BYTES, MOSS_SENDER_WINDOW, runSender } from './sender.ts';
-import { MOSS_DT_OWN_BYTES, WorkItem } from './work-item.ts';
+import { mossDtOwnBytes, WorkItem } from './work-item.ts';
 import { boundaryOf, multipartBody, multipartContentType } from './multipart.ts';
 
 /** Concurrent sender tasks on one target (one per work item it contributes to). */
@@ -124,8 +124,9 @@ export class MossTarget {
       throw new ErrTooManyRequests(`x-moss: t[${id}] rejected work item "${b.wid}": ${this.#live.size} work items running (max ${conf.max_work_items}); retry later`);
     }
     const senders = new Set(b.owners.filter((o) => o !== id)).size;
-    // Worst case: every sender's window full, plus the DT's own reads and queued entries.
-    const reserved = senders * MOSS_SENDER_WINDOW * MOSS_MSG_BYTES + MOSS_DT_OWN_BYTES;
+    // Worst case: every sender's window full, plus the DT's own reads and queued entries (and, with
+    // coloc 2, its shard cache).
+    const reserved = senders * MOSS_SENDER_WINDOW * MOSS_MSG_BYTES + mossDtOwnBytes(b.plan);
     if (this.#reserved + reserved > conf.buffer_budget) {
       throw new ErrTooManyRequests(
         `x-moss: t[${id}] rejected work item "${b.wid}" due to memory pressure: it needs ${reserved} buffer bytes, ${this.#reserved} of ${conf.buffer_budget} are taken; retry later`,

@@ -8,7 +8,7 @@ import { checkRange, type MossItem } from '../../../protocol/moss.ts';
 import { RebMsg, type GfnGetReply, type GfnGetReq, type GfnHeadReply, type GfnMeta, type GfnReq } from '../../../protocol/reb.ts';
 import { rebTargets, type Snode } from '../../../protocol/smap.ts';
 import type { Workers } from '../../../runtime/env/types.ts';
-import { findArchived, type RandomAccess } from '../../../runtime/archive/index.ts';
+import { findArchived, shardKey, type CachedFile, type RandomAccess, type ShardCache } from '../../../runtime/archive/index.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -66,11 +66,16 @@ export function localAccess(storage: Storage, it: MossItem): { ra: RandomAccess;
 }
 
 /** The item out of its object's bytes: the range rules, and the archived file when `archpath` is set. */
-export async function itemFrom(workers: Workers, it: MossItem, ra: RandomAccess, mtimeMs: number): Promise<ItemSource> {
+export async function itemFrom(workers: Workers, it: MossItem, ra: RandomAccess, mtimeMs: number, shards?: ShardCache): Promise<ItemSource> {
   if (it.archpath !== '') {
-    const f = await findArchived(workers, it.objname, ra, it.archpath);
-    if (f === undefined) throw new ErrNotFound(`archived file "${it.archpath}" does not exist in ${it.bck.provider}://${it.bck.name}/${it.objname}`);
+    const bucket = `${it.bck.provider}://${it.bck.name}`;
+    // coloc 2: the shard (this version of it) is opened once per work item, not once per member.
+    const f: CachedFile | undefined = shards
+      ? await shards.find(workers, shardKey(bucket, it.objname, ra.size, mtimeMs), it.objname, ra, it.archpath)
+      : await findArchived(workers, it.objname, ra, it.archpath);
+    if (f === undefined) throw new ErrNotFound(`archived file "${it.archpath}" does not exist in ${bucket}/${it.objname}`);
     const { off, len } = checkRange(it.start, it.length, f.size);
+    if (f.read && len <= MOSS_SMALL_READ_BYTES) return { size: len, mtimeMs, data: await f.read(off, off + len) };
     return { size: len, mtimeMs, stream: f.open(off, off + len) };
   }
   const { off, len } = checkRange(it.start, it.length, ra.size);
@@ -79,11 +84,11 @@ export async function itemFrom(workers: Workers, it: MossItem, ra: RandomAccess,
 }
 
 /** The item from this target's storage; ErrObjNotFound when the object is not here. */
-export async function readLocal(storage: Storage, workers: Workers, it: MossItem): Promise<ItemSource> {
+export async function readLocal(storage: Storage, workers: Workers, it: MossItem, shards?: ShardCache): Promise<ItemSource> {
   if (it.archpath === '') return readObject(storage, it);
   const loc = localAccess(storage, it);
   if (loc === undefined) throw notFound(it);
-  return itemFrom(workers, it, loc.ra, loc.mtimeMs);
+  return itemFrom(workers, it, loc.ra, loc.mtimeMs, shards);
 }
 
 /**
@@ -144,6 +149,7 @@ export async function readNeighbour(
   it: MossItem,
   skip: ReadonlySet<string>,
   unreachable: (id: string) => void = () => {},
+  shards?: ShardCache,
 ): Promise<ItemSource | undefined> {
   const smap = core.owner.smap;
   if (smap === undefined) return undefined;
@@ -161,5 +167,5 @@ export async function readNeighbour(
   let best: { t: Snode; meta: GfnMeta } | undefined;
   for (const f of found) if (f && (!best || f.meta.mtimeMs > best.meta.mtimeMs)) best = f;
   if (best === undefined) return undefined;
-  return itemFrom(workers, it, neighbourAccess(core, best.t, it, best.meta), best.meta.mtimeMs);
+  return itemFrom(workers, it, neighbourAccess(core, best.t, it, best.meta), best.meta.mtimeMs, shards);
 }

@@ -7,6 +7,7 @@
 import { ErrInternal, errorToWire } from '../../../protocol/errors.ts';
 import { dataToWire, MossMsg, type MossDataBody, type MossPiece, type MossSendBody } from '../../../protocol/moss.ts';
 import type { Workers } from '../../../runtime/env/types.ts';
+import { ShardCache } from '../../../runtime/archive/index.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { Storage } from '../storage/storage.ts';
 import { Window } from '../copy/window.ts';
@@ -25,6 +26,8 @@ export const MOSS_FIRST_MSG_PIECES = 8;
 export const MOSS_SENDER_WINDOW = 4;
 /** Items a sender reads ahead of the one it is sending. */
 export const MOSS_SENDER_READ_AHEAD = 8;
+/** coloc 2: the hot shards one sender task keeps. */
+export const MOSS_SENDER_SHARD_CACHE_BYTES = 64 * 1024 * 1024;
 /** The DT acknowledges once its client took the bytes: a slow client may take this long. */
 export const MOSS_ACK_TIMEOUT_MS = 600_000;
 
@@ -69,7 +72,9 @@ export async function runSender(core: NodeCore, storage: Storage, workers: Worke
     if (bytes >= batchBytes || pieces.length >= batchPieces) await flush(false);
   };
 
-  const reads = new ReadAhead<ItemSource>(b.indices.length, MOSS_SENDER_READ_AHEAD, (k) => readLocal(storage, workers, b.items[k]!));
+  // coloc 2: this task's own shard cache (it lives as long as the task).
+  const shards = b.coloc === 2 ? new ShardCache(MOSS_SENDER_SHARD_CACHE_BYTES) : undefined;
+  const reads = new ReadAhead<ItemSource>(b.indices.length, MOSS_SENDER_READ_AHEAD, (k) => readLocal(storage, workers, b.items[k]!, shards));
   try {
     for (let k = 0; k < b.indices.length; k++) {
       const i = b.indices[k]!;

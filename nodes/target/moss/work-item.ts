@@ -8,7 +8,7 @@ import { ErrInternal, ErrObjNotFound, ErrTimeout, errorFromWire, type ShoalError
 import { missingName, mossOut, nameInArch, type MossItem, type MossOut, type MossPlan } from '../../../protocol/moss.ts';
 import { ZERO_COUNTERS, type Counters } from '../../../protocol/xact.ts';
 import type { Env } from '../../../runtime/env/types.ts';
-import type { ArchiveWriter } from '../../../runtime/archive/index.ts';
+import { ShardCache, type ArchiveWriter } from '../../../runtime/archive/index.ts';
 import type { NodeCore } from '../../common/node-core.ts';
 import type { Storage } from '../storage/storage.ts';
 import { Inbox, type InPiece } from './inbox.ts';
@@ -22,6 +22,14 @@ export const MOSS_ADDS_AHEAD_BYTES_MAX = 8 * 1024 * 1024;
 export const MOSS_READ_AHEAD = 8;
 /** What the DT itself may hold per work item: its read-ahead buffers and the entries queued ahead. */
 export const MOSS_DT_OWN_BYTES = MOSS_READ_AHEAD * MOSS_SMALL_READ_BYTES + MOSS_ADDS_AHEAD_BYTES_MAX;
+/** coloc 2: the hot shards one work item keeps (its DT reserves this too). */
+export const MOSS_SHARD_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** What the DT itself may hold for a work item of this plan (coloc 2 adds its shard cache). */
+export function mossDtOwnBytes(plan: Pick<MossPlan, 'coloc'>): number {
+  return MOSS_DT_OWN_BYTES + (plan.coloc === 2 ? MOSS_SHARD_CACHE_BYTES : 0);
+}
+
 /** Counters are published every this many items. */
 export const MOSS_REPORT_EVERY = 64;
 /** Get-from-neighbor during a rebalance: how often, and how far apart, a missing item is looked for again. */
@@ -70,6 +78,8 @@ export class WorkItem {
   /** Targets a get-from-neighbor HEAD could not reach: not asked again for this work item. */
   readonly #unreachable = new Set<string>();
   readonly counters: Counters = { ...ZERO_COUNTERS };
+  /** coloc 2 only: shards opened by this work item, for its next members. */
+  readonly shards: ShardCache | undefined;
   #soft = 0;
   #failed: Error | undefined;
   #onFail: ((e: Error) => void)[] = [];
@@ -83,6 +93,7 @@ export class WorkItem {
     this.wid = o.wid;
     this.plan = o.plan;
     this.inbox = new Inbox(o.core.env.timers, o.core.env.clock);
+    this.shards = o.plan.coloc === 2 ? new ShardCache(MOSS_SHARD_CACHE_BYTES) : undefined;
   }
 
   get failed(): Error | undefined {
@@ -94,6 +105,7 @@ export class WorkItem {
     if (this.#failed) return;
     this.#failed = err;
     this.inbox.fail(err);
+    this.shards?.clear();
     for (const f of this.#onFail) f(err);
   }
 
@@ -145,6 +157,7 @@ export class WorkItem {
         if (i % MOSS_REPORT_EVERY === 0) report({ ...this.counters });
       }
       while (ahead.length > 0) await settleOne();
+      this.shards?.clear(); // every item is read: the shards are no longer needed
       await aw.finish();
       report({ ...this.counters });
     } catch (e) {
@@ -190,7 +203,7 @@ export class WorkItem {
   /** Here first; if not here, from a neighbour (the owner was us, or its sender is gone). */
   async #local(it: MossItem, owner: string): Promise<ItemSource> {
     try {
-      return await readLocal(this.#o.storage, this.#env.workers, it);
+      return await readLocal(this.#o.storage, this.#env.workers, it, this.shards);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -201,7 +214,7 @@ export class WorkItem {
   async #fromNeighbour(it: MossItem, owner: string, tryLocal = true): Promise<ItemSource> {
     if (tryLocal) {
       try {
-        const src = await readLocal(this.#o.storage, this.#env.workers, it);
+        const src = await readLocal(this.#o.storage, this.#env.workers, it, this.shards);
         this.#softErr(`${it.objname}: read locally, its owner ${owner} does not have it`);
         return src;
       } catch (e) {
@@ -219,7 +232,7 @@ export class WorkItem {
       src = await this.#readNeighbour(it);
       if (src === undefined) {
         try {
-          src = await readLocal(this.#o.storage, this.#env.workers, it);
+          src = await readLocal(this.#o.storage, this.#env.workers, it, this.shards);
         } catch (e) {
           if (!isNotFound(e)) throw e;
         }
@@ -231,7 +244,7 @@ export class WorkItem {
   }
 
   #readNeighbour(it: MossItem): Promise<ItemSource | undefined> {
-    return readNeighbour(this.#o.core, this.#env.workers, it, this.#unreachable, (id) => this.#unreachable.add(id));
+    return readNeighbour(this.#o.core, this.#env.workers, it, this.#unreachable, (id) => this.#unreachable.add(id), this.shards);
   }
 
   #rebalancing(): boolean {

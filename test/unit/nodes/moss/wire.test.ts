@@ -30,6 +30,9 @@ test('begin: plan, owners and flags survive the wire', () => {
 test('send: indices and items survive the wire', () => {
   const send: MossSendBody = { xid: 'gbt-1', wid: 'w1', dt: 't2', indices: [0, 2, 3], items: [items[0]!, items[2]!, items[3]!] };
   assert.deepEqual(sendFromWire(viaFrame(sendToWire(send))), send);
+  const shardAware: MossSendBody = { ...send, coloc: 2 };
+  assert.deepEqual(sendFromWire(viaFrame(sendToWire(shardAware))), shardAware);
+  assert.equal('coloc' in sendToWire({ ...send, coloc: 0 }), false);
 });
 
 test('data: pieces (bytes, end flag, error) survive the wire', () => {
