@@ -11,6 +11,8 @@ import { HttpClient, isOk, mustSend, jsonBody } from './http-client.ts';
 import { RssWindow, type RssPeak } from './reb-rss.ts';
 import { objectName, bucketPath } from './objects.ts';
 import { table } from './report.ts';
+import { createArchiveWriter } from '../runtime/archive/index.ts';
+import { inlineWorkers } from '../runtime/env/real/workers.ts';
 import type { LocalClusterNode } from './cluster.ts';
 
 export const GB_SIZES_BYTES = [1024, 10 * 1024, 100 * 1024, 1024 * 1024] as const;
@@ -78,7 +80,18 @@ export interface GbMemCheck {
   error?: string;
 }
 
+/** Members of one `.tgz` shard fetched with coloc 1 (each member decodes the shard) and 2 (cached). */
+export interface GbColocCase {
+  members: number;
+  memberBytes: number;
+  coloc1Ms: number;
+  /** Median of GB_RUNS_BIG runs. */
+  coloc2Ms: number;
+  errors: string[];
+}
+
 export interface GbReport {
+  coloc?: GbColocCase;
   cases: GbCase[];
   mem?: GbMemCheck;
   notes: string[];
@@ -125,7 +138,12 @@ interface BatchResult {
 
 /** One GetBatch: GET the proxy with the MossReq, follow its 307 to the DT (body sent again, as Go's client), count the stream. */
 export function getBatch(baseUrl: string, bucket: string, names: readonly string[], onDt?: (dt: string) => void): Promise<BatchResult> {
-  const body = Buffer.from(JSON.stringify({ mime: '.tar', strm: true, in: names.map((objname) => ({ objname })) }));
+  return getBatchOf(baseUrl, bucket, names.map((objname) => ({ objname })), 0, onDt);
+}
+
+/** As getBatch, with archived files (`archpath`) and a colocation hint. */
+export function getBatchOf(baseUrl: string, bucket: string, items: readonly { objname: string; archpath?: string }[], coloc: number, onDt?: (dt: string) => void): Promise<BatchResult> {
+  const body = Buffer.from(JSON.stringify({ mime: '.tar', strm: true, coloc, in: items }));
   const t0 = performance.now();
   let dt: string | undefined;
   const hop = (url: URL, left: number): Promise<BatchResult> =>
@@ -254,6 +272,11 @@ export async function getBatchBench(o: GbOptions): Promise<GbReport> {
       if (items < wanted) report.notes.push(`${sizeLabel(size)} × ${wanted} scaled to ${items} items (${sizeLabel(size)} × ${items} = ${((items * size) / 1024 ** 3).toFixed(1)} GiB: --gb-case-bytes bound)`);
     }
   }
+  try {
+    report.coloc = await colocCase(o);
+  } catch (e) {
+    report.notes.push(`coloc case failed: ${(e as Error).message}`);
+  }
   if (o.memCheck) {
     try {
       report.mem = await memCheck(o);
@@ -262,6 +285,48 @@ export async function getBatchBench(o: GbOptions): Promise<GbReport> {
     }
   }
   return report;
+}
+
+export const GB_COLOC_MEMBERS = 1000;
+export const GB_COLOC_MEMBER_BYTES = 1024;
+
+/** One `.tgz` of GB_COLOC_MEMBERS members, all asked in shuffled order: coloc 1 vs coloc 2 (shard cache). */
+async function colocCase(o: GbOptions): Promise<GbColocCase> {
+  const shard = 'coloc/shard.tgz';
+  const names = Array.from({ length: GB_COLOC_MEMBERS }, (_, k) => `m/${String(k).padStart(4, '0')}.bin`);
+  const aw = createArchiveWriter(inlineWorkers(), '.tgz');
+  const out: Buffer[] = [];
+  aw.output.on('data', (c: Buffer) => out.push(c));
+  const ended = new Promise((resolve) => aw.output.once('end', resolve));
+  const data = randomBytes(GB_COLOC_MEMBER_BYTES);
+  for (const n of names) await aw.add(n, data, data.byteLength, 1_700_000_000_000);
+  await aw.finish();
+  await ended;
+  const r = await o.client.send('PUT', `${o.baseUrl}/v1/objects/${o.bucket}/${shard}`, { body: Buffer.concat(out), expectContinue: true, collectErrors: true });
+  if (!isOk(r.status)) throw new Error(`PUT ${shard} → ${r.status}`);
+  const order = shuffledIndices(names.length).map((k) => ({ objname: shard, archpath: names[k]! }));
+  const errors: string[] = [];
+  const run = async (coloc: number): Promise<number> => {
+    const b = await getBatchOf(o.baseUrl, o.bucket, order, coloc);
+    const want = GB_COLOC_MEMBERS * GB_COLOC_MEMBER_BYTES;
+    if (b.status !== 200 || b.error !== undefined || b.bytes < want) errors.push(`coloc ${coloc}: ${b.status} ${b.bytes} B ${b.error ?? ''}`);
+    return b.ms;
+  };
+  o.log(`coloc: ${GB_COLOC_MEMBERS} members of one .tgz, coloc 2 (warm-up + ${GB_RUNS_BIG}) and coloc 1 (once)`);
+  await run(2);
+  const c2: number[] = [];
+  for (let k = 0; k < GB_RUNS_BIG; k++) c2.push(await run(2));
+  const coloc1Ms = await run(1);
+  return { members: GB_COLOC_MEMBERS, memberBytes: GB_COLOC_MEMBER_BYTES, coloc1Ms, coloc2Ms: median(c2), errors };
+}
+
+function shuffledIndices(n: number): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx;
 }
 
 async function memCheck(o: GbOptions): Promise<GbMemCheck> {
@@ -301,6 +366,10 @@ export function gbTables(r: GbReport): string {
   ]);
   let out = table(['size', 'items', 'GetBatch (median)', 'cold', 'GetBatch rate', 'seq GETs', `${GB_CONCURRENT_GETS}× GETs`, 'speed-up vs seq', `vs ${GB_CONCURRENT_GETS}×`, 'AIS (1 worker)', 'check'], rows);
   if (r.cases.some((c) => c.seqExtrapolated || c.concExtrapolated)) out += `\n* stopped after ${GB_METHOD_MS_MAX / 1000} s, extrapolated from the items done`;
+  if (r.coloc) {
+    const k = r.coloc;
+    out += `\n\ncoloc: ${k.members} × ${k.memberBytes} B members of one .tgz in one GetBatch: coloc 1 ${k.coloc1Ms.toFixed(0)} ms, coloc 2 ${k.coloc2Ms.toFixed(0)} ms (median) → ${(k.coloc1Ms / k.coloc2Ms).toFixed(0)}× ${k.errors.length === 0 ? 'ok' : k.errors.join('; ')}`;
+  }
   if (r.mem) {
     const m = r.mem;
     out += `\n\nmemory: ${m.items} × 1 MiB (${(m.bytes / 1024 ** 3).toFixed(2)} GiB streamed) in ${(m.ms / 1000).toFixed(1)} s (${(m.bytes / 1024 ** 2 / (m.ms / 1000)).toFixed(0)} MiB/s); ` +

@@ -20,6 +20,7 @@ import { readMossMultipart } from '../../cli/multipart.ts';
 import { assertArchive, OUT_MIMES, type ExpectedEntry } from '../support/archive-read.ts';
 import { cliRunner } from '../support/cli-run.ts';
 import { createBucket, putObj, redirectLocation, startObjCluster, type ObjCluster } from '../support/obj-helpers.ts';
+import { seededShuffle } from '../support/shuffle.ts';
 
 const run = promisify(execFile);
 const A = 'gbf-a';
@@ -49,23 +50,7 @@ const data = new Map<string, Buffer>();
 const objNames: { bck: string; name: string }[] = [];
 const shardNames: { bck: string; name: string }[] = [];
 
-/** mulberry32: a seeded shuffle, so a failing order is reproducible. */
-function shuffled<T>(xs: readonly T[], seed: number): T[] {
-  let s = seed >>> 0;
-  const rnd = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+const shuffled = seededShuffle;
 
 async function put(bck: string, name: string, bytes: Buffer): Promise<void> {
   const res = await putObj(c.proxyUrl, bck, name, bytes);

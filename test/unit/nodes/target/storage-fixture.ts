@@ -109,6 +109,21 @@ export async function openFixture(mountpathCount = 2, seed = 1): Promise<Fixture
   return fx;
 }
 
+/** A fixture whose storage reads its clock from `now.ms` (tests that move time by hand, e.g. atime). */
+export async function openFixtureWithClock(mountpathCount = 1): Promise<{ fx: Fixture; now: { ms: number } }> {
+  const fx = await openFixture(mountpathCount);
+  const now = { ms: 1_700_000_000_000 };
+  const env = { ...fx.env, clock: { monotonicMs: () => now.ms, realtimeMs: () => now.ms, realtimeNs: () => BigInt(now.ms) * 1_000_000n } };
+  fx.env = env;
+  fx.reopen = async () => {
+    await fx.storage.close();
+    fx.storage = await Storage.open(env, { mountpaths: fx.mountpaths, hrw: fx.hrw });
+    return fx.storage;
+  };
+  await fx.reopen();
+  return { fx, now };
+}
+
 export const BCK = { provider: 'ais', name: 'b1' } as const;
 
 export function bodyOf(data: Uint8Array | string, chunkBytes = 64 * 1024): Readable {

@@ -4,7 +4,7 @@ import { stat, unlink, writeFile } from 'node:fs/promises';
 import { ErrConflict, ErrInvalidObjName, ErrObjNotFound } from '../../../../protocol/errors.ts';
 import { cksumBuffer } from '../../../../runtime/cksum/cksum.ts';
 import { objPath } from '../../../../nodes/target/storage/layout.ts';
-import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readAll, readGot, workFiles } from './storage-fixture.ts';
+import { BCK, bodyOf, openFixture, openFixtureWithClock, patternBytes, PUT_DEFAULTS, readAll, readGot, workFiles } from './storage-fixture.ts';
 
 test('PUT then HEAD and GET return the bytes and their metadata', async () => {
   const fx = await openFixture();
@@ -173,22 +173,16 @@ test('concurrent PUTs of one name serialize: bytes and metadata always agree', a
 });
 
 test('GET records atime lazily; flush persists it', async () => {
-  const fx = await openFixture(1);
-  let nowMs = 1_700_000_000_000;
-  const env = { ...fx.env, clock: { monotonicMs: () => nowMs, realtimeMs: () => nowMs, realtimeNs: () => BigInt(nowMs) * 1_000_000n } };
-  const { Storage } = await import('../../../../nodes/target/storage/storage.ts');
-  await fx.storage.close();
-  fx.storage = await Storage.open(env, { mountpaths: fx.mountpaths, hrw: fx.hrw });
+  const { fx, now } = await openFixtureWithClock();
   try {
     const put = await fx.storage.put(BCK, 'o', bodyOf('x'), PUT_DEFAULTS);
-    assert.equal(put.atimeNs, String(BigInt(nowMs) * 1_000_000n));
-    nowMs += 5_000;
+    assert.equal(put.atimeNs, String(BigInt(now.ms) * 1_000_000n));
+    now.ms += 5_000;
     await readGot((await fx.storage.get(BCK, 'o')));
-    const want = String(BigInt(nowMs) * 1_000_000n);
+    const want = String(BigInt(now.ms) * 1_000_000n);
     assert.equal(fx.storage.head(BCK, 'o')?.atimeNs, want);
     assert.equal(fx.storage.list(BCK, { limit: 10 })[0]?.meta.atimeNs, want);
-    await fx.storage.close();
-    fx.storage = await Storage.open(env, { mountpaths: fx.mountpaths, hrw: fx.hrw });
+    await fx.reopen();
     assert.equal(fx.storage.head(BCK, 'o')?.atimeNs, want);
   } finally {
     await fx.cleanup();

@@ -6,7 +6,7 @@ import { ErrBadCksum, ErrObjNotFound, ErrRangeNotSatisfiable } from '../../../..
 import { SMALL_READ_BYTES_MAX, type ByteRange } from '../../../../nodes/target/storage/get.ts';
 import type { ObjMeta } from '../../../../nodes/target/storage/lom.ts';
 import type { KvIndex } from '../../../../runtime/env/types.ts';
-import { BCK, bodyOf, openFixture, patternBytes, PUT_DEFAULTS, readGot, type Fixture } from './storage-fixture.ts';
+import { BCK, bodyOf, openFixture, openFixtureWithClock, patternBytes, PUT_DEFAULTS, readGot, type Fixture } from './storage-fixture.ts';
 
 const DONE = { versioning: true, writePolicy: 'immediate' } as const;
 const PART = { writePolicy: 'immediate' } as const;
@@ -186,27 +186,22 @@ test('read: a file that changed size or vanished under the metadata goes to the 
 });
 
 test('read records the access (atime), also when no bytes are picked', async () => {
-  const fx = await openFixture(1);
-  let nowMs = 1_700_000_000_000;
-  const env = { ...fx.env, clock: { monotonicMs: () => nowMs, realtimeMs: () => nowMs, realtimeNs: () => BigInt(nowMs) * 1_000_000n } };
-  const { Storage } = await import('../../../../nodes/target/storage/storage.ts');
-  await fx.storage.close();
-  fx.storage = await Storage.open(env, { mountpaths: fx.mountpaths, hrw: fx.hrw });
+  const { fx, now } = await openFixtureWithClock();
   try {
     const put = await fx.storage.putBytes(BCK, 'o', patternBytes(10), PUT_DEFAULTS);
-    nowMs += 5_000;
+    now.ms += 5_000;
     const got = await fx.storage.read(BCK, 'o', () => undefined);
     assert.equal(got.meta.atimeNs, put.atimeNs); // as before this access
-    const t1 = String(BigInt(nowMs) * 1_000_000n);
+    const t1 = String(BigInt(now.ms) * 1_000_000n);
     assert.equal(fx.storage.head(BCK, 'o')?.atimeNs, t1);
-    nowMs += 5_000;
+    now.ms += 5_000;
     let seen = '';
     await fx.storage.read(BCK, 'o', (m) => {
       seen = m.atimeNs;
       return null;
     });
     assert.equal(seen, t1); // the pick sees the overlay
-    assert.equal(fx.storage.head(BCK, 'o')?.atimeNs, String(BigInt(nowMs) * 1_000_000n));
+    assert.equal(fx.storage.head(BCK, 'o')?.atimeNs, String(BigInt(now.ms) * 1_000_000n));
   } finally {
     await fx.cleanup();
   }
