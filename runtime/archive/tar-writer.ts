@@ -34,10 +34,6 @@ export const TAR_COALESCE_BYTES = 256 * 1024;
 
 type Sink = { write(chunk: Uint8Array): Promise<void>; end(): Promise<void> };
 
-/** A Buffer view of the same memory (tar-stream copies anything that is not a Buffer). */
-function asBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
 
 /** Tar bytes straight to the output. */
 function plainSink(outlet: Outlet): Sink {
