@@ -12,6 +12,7 @@ import { createRealWorkers } from '../runtime/env/real/workers.ts';
 import type { Env } from '../runtime/env/types.ts';
 import { parseNodeConfig } from './config.ts';
 import { startNode } from './node.ts';
+import { heapFlagsMissing } from './heap-flags.ts';
 
 const USAGE = 'usage: shoal-node --role proxy|target --config FILE';
 const DAEMON_ID_FILE = '.ais.daemon_id';
@@ -44,6 +45,8 @@ async function main(): Promise<number> {
     log,
     workers: createRealWorkers(),
   };
+  const missing = heapFlagsMissing(process.execArgv);
+  if (missing.length > 0) log.warn({ missing }, 'node started without its V8 heap flags (start it with them, as nodes/bin.js and the systemd unit do): frequent full GCs cut data throughput');
   // Declared before the node starts: the primary may ask it to shut down (decommission) at any time.
   let shutdown: (why: string) => Promise<void> = async () => {};
   const node = await startNode(env, cfg, role, daemonId, { onShutdown: (req) => void shutdown(req.decommission ? 'decommissioned' : 'shutdown-node') });

@@ -9,6 +9,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSync, closeSync } from 'node:fs';
 import type { NodeS3Config } from '../../nodes/config.ts';
+import { NODE_HEAP_FLAGS } from '../../nodes/heap-flags.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NODE_MAIN = join(REPO_ROOT, 'nodes/main.ts');
@@ -205,7 +206,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const nodes: LocalNode[] = [];
   const spawnNode = (s: NodeSpec): LocalNode => {
     const out = openSync(join(s.dir, 'stdout.log'), 'a');
-    const child = spawn(process.execPath, [...nodeFlags(), '--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
+    const child = spawn(process.execPath, [...NODE_HEAP_FLAGS, ...nodeFlags(), '--import', 'tsx', NODE_MAIN, '--role', s.role, '--config', s.configPath], {
       cwd: REPO_ROOT,
       stdio: ['ignore', out, out],
       // file I/O runs on libuv's pool: 4 threads serialize small-object GET/PUT under load

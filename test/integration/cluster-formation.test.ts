@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster, type LocalCluster } from '../../deploy/local/cluster.ts';
 import { Hrw } from '../../nodes/cluster/hrw.ts';
+import { heapFlagsMissing } from '../../nodes/heap-flags.ts';
 import type { Smap, Snode } from '../../protocol/smap.ts';
 import { assertAisError, createBucket, getJson, http, makeTempDir, removeDir, sleep, versionOf, waitFor } from '../support/cluster-helpers.ts';
 
@@ -83,6 +84,13 @@ describe('1 proxy + 3 targets, fast keepalive', () => {
     for (const n of cluster.nodes) {
       const sn = n.role === 'proxy' ? smap.pmap[n.id] : smap.tmap[n.id];
       assert.equal(sn?.public_net.direct_url, n.publicUrl, `${n.id} public URL`);
+    }
+  });
+
+  test('every node process runs with the V8 heap flags (nodes/heap-flags.ts)', async () => {
+    for (const n of cluster.nodes) {
+      const argv = (await readFile(`/proc/${n.pid}/cmdline`, 'utf8')).split('\0');
+      assert.deepEqual(heapFlagsMissing(argv), [], `${n.id} command line: ${argv.join(' ')}`);
     }
   });
 
