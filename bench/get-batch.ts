@@ -30,6 +30,20 @@ export const GB_CONCURRENT_GETS = 16;
  * Cases over GB_RUNS_BYTES_MAX run fewer times (time bound).
  */
 export const GB_RUNS = 5;
+/** Batches this small (≤ 16 MiB, tens of ms) run more often: one batch is short enough to be noise. */
+export const GB_RUNS_SMALL = 9;
+export const GB_RUNS_SMALL_BYTES_MAX = 16 * 1024 ** 2;
+/**
+ * Before any case: rounds of GB_WARMUP_ROUND_ITEMS sequential GETs and one GetBatch of the same
+ * items, until the GETs' time is steady (two rounds within GB_WARMUP_STABLE of each other, at least
+ * GB_WARMUP_ROUNDS_MIN rounds, at most GB_WARMUP_ROUNDS_MAX). Measured: every process on the path
+ * keeps speeding up for ~10,000 GETs (JIT), from ~760 to ~300 µs per 1 KiB GET; a baseline measured
+ * before that flatters the first cases' speed-ups by up to 2×.
+ */
+export const GB_WARMUP_ROUND_ITEMS = 1000;
+export const GB_WARMUP_ROUNDS_MIN = 6;
+export const GB_WARMUP_ROUNDS_MAX = 20;
+export const GB_WARMUP_STABLE = 0.05;
 /** GetBatches of ≤ 1,000 items before each size's cases (as the GETs' warm-up below). */
 export const GB_WARMUP_BATCHES = 3;
 /** GETs (sequential, then concurrent) before each size's cases. */
@@ -90,7 +104,16 @@ export interface GbColocCase {
   errors: string[];
 }
 
+/** The warm-up to steady state before the cases: its rounds, and the per-GET time of the first and last. */
+export interface GbWarmUp {
+  rounds: number;
+  firstGetUs: number;
+  lastGetUs: number;
+  steady: boolean;
+}
+
 export interface GbReport {
+  warmUp?: GbWarmUp;
   coloc?: GbColocCase;
   cases: GbCase[];
   mem?: GbMemCheck;
@@ -235,15 +258,16 @@ export async function getBatchBench(o: GbOptions): Promise<GbReport> {
       report.notes.push(`${sizeLabel(size)}: preload failed, cases skipped: ${(e as Error).message}`);
       continue;
     }
-    // warm-up (JIT, sockets, page cache of the indexes), as much for the GETs as for GetBatch (whose
-    // cold run per case is also kept out of the median): not measured
+    if (report.warmUp === undefined) report.warmUp = await warmUp(o, size, objects);
+    // per size: sockets, page cache of the indexes, as much for the GETs as for GetBatch (whose cold
+    // run per case is also kept out of the median): not measured
     for (let w = 0; w < GB_WARMUP_BATCHES; w++) await getBatch(o.baseUrl, o.bucket, shuffled(Math.min(1000, objects), size, objects));
     await gets(o, shuffled(Math.min(GB_WARMUP_GETS, objects), size, objects), size, 1);
     await gets(o, shuffled(Math.min(GB_WARMUP_GETS, objects), size, objects), size, GB_CONCURRENT_GETS);
     for (const wanted of GB_BATCHES) {
       const items = Math.min(wanted, objects);
       const names = shuffled(items, size, objects);
-      const runs = items * size > GB_RUNS_BYTES_MAX ? GB_RUNS_BIG : GB_RUNS;
+      const runs = items * size > GB_RUNS_BYTES_MAX ? GB_RUNS_BIG : items * size <= GB_RUNS_SMALL_BYTES_MAX ? GB_RUNS_SMALL : GB_RUNS;
       o.log(`${sizeLabel(size)} × ${items}: GetBatch, a cold run and ${runs} more`);
       const errors: string[] = [];
       const all: BatchResult[] = [];
@@ -285,6 +309,23 @@ export async function getBatchBench(o: GbOptions): Promise<GbReport> {
     }
   }
   return report;
+}
+
+/** Rounds of sequential GETs and a GetBatch of the same items until the GETs' time is steady (GB_WARMUP_*). */
+async function warmUp(o: GbOptions, size: number, objects: number): Promise<GbWarmUp> {
+  const perGetUs: number[] = [];
+  const steady = () => {
+    const n = perGetUs.length;
+    return n >= GB_WARMUP_ROUNDS_MIN && Math.abs(perGetUs[n - 1]! - perGetUs[n - 2]!) <= GB_WARMUP_STABLE * perGetUs[n - 2]!;
+  };
+  while (perGetUs.length < GB_WARMUP_ROUNDS_MAX && !steady()) {
+    const names = shuffled(Math.min(GB_WARMUP_ROUND_ITEMS, objects), size, objects);
+    const g = await gets(o, names, size, 1);
+    perGetUs.push((g.ms * 1000) / names.length);
+    await getBatch(o.baseUrl, o.bucket, names);
+    o.log(`warm-up round ${perGetUs.length}: ${perGetUs.at(-1)!.toFixed(0)} µs per sequential GET`);
+  }
+  return { rounds: perGetUs.length, firstGetUs: perGetUs[0]!, lastGetUs: perGetUs.at(-1)!, steady: steady() };
 }
 
 export const GB_COLOC_MEMBERS = 1000;
@@ -364,7 +405,12 @@ export function gbTables(r: GbReport): string {
     aisRange(c.sizeBytes),
     c.errors.length === 0 ? 'ok' : c.errors.slice(0, 2).join('; '),
   ]);
-  let out = table(['size', 'items', 'GetBatch (median)', 'cold', 'GetBatch rate', 'seq GETs', `${GB_CONCURRENT_GETS}× GETs`, 'speed-up vs seq', `vs ${GB_CONCURRENT_GETS}×`, 'AIS (1 worker)', 'check'], rows);
+  let out = '';
+  if (r.warmUp) {
+    const w = r.warmUp;
+    out += `warm-up: ${w.rounds} rounds of ${GB_WARMUP_ROUND_ITEMS} sequential GETs + 1 GetBatch; per GET ${w.firstGetUs.toFixed(0)} → ${w.lastGetUs.toFixed(0)} µs (${w.steady ? 'steady' : `not steady after ${GB_WARMUP_ROUNDS_MAX} rounds`})\n`;
+  }
+  out += table(['size', 'items', 'GetBatch (median)', 'cold', 'GetBatch rate', 'seq GETs', `${GB_CONCURRENT_GETS}× GETs`, 'speed-up vs seq', `vs ${GB_CONCURRENT_GETS}×`, 'AIS (1 worker)', 'check'], rows);
   if (r.cases.some((c) => c.seqExtrapolated || c.concExtrapolated)) out += `\n* stopped after ${GB_METHOD_MS_MAX / 1000} s, extrapolated from the items done`;
   if (r.coloc) {
     const k = r.coloc;
