@@ -35,13 +35,15 @@ export const GB_RUNS_SMALL = 9;
 export const GB_RUNS_SMALL_BYTES_MAX = 16 * 1024 ** 2;
 /**
  * Before any case: rounds of GB_WARMUP_ROUND_ITEMS sequential GETs and one GetBatch of the same
- * items, until the GETs' time is steady (two rounds within GB_WARMUP_STABLE of each other, at least
- * GB_WARMUP_ROUNDS_MIN rounds, at most GB_WARMUP_ROUNDS_MAX). Measured: every process on the path
- * keeps speeding up for ~10,000 GETs (JIT), from ~760 to ~300 µs per 1 KiB GET; a baseline measured
- * before that flatters the first cases' speed-ups by up to 2×.
+ * items, until the GETs' time is steady (the last GB_WARMUP_STABLE_ROUNDS rounds within
+ * GB_WARMUP_STABLE of their mean, at least GB_WARMUP_ROUNDS_MIN rounds, at most GB_WARMUP_ROUNDS_MAX).
+ * Measured: every process on the path keeps speeding up for ~10,000 GETs (JIT), from ~760 to ~300 µs
+ * per 1 KiB GET, with plateaus on the way; a baseline measured before that flatters the first cases'
+ * speed-ups by up to 2×.
  */
 export const GB_WARMUP_ROUND_ITEMS = 1000;
-export const GB_WARMUP_ROUNDS_MIN = 6;
+export const GB_WARMUP_ROUNDS_MIN = 10;
+export const GB_WARMUP_STABLE_ROUNDS = 3;
 export const GB_WARMUP_ROUNDS_MAX = 20;
 export const GB_WARMUP_STABLE = 0.05;
 /** GetBatches of ≤ 1,000 items before each size's cases (as the GETs' warm-up below). */
@@ -315,8 +317,10 @@ export async function getBatchBench(o: GbOptions): Promise<GbReport> {
 async function warmUp(o: GbOptions, size: number, objects: number): Promise<GbWarmUp> {
   const perGetUs: number[] = [];
   const steady = () => {
-    const n = perGetUs.length;
-    return n >= GB_WARMUP_ROUNDS_MIN && Math.abs(perGetUs[n - 1]! - perGetUs[n - 2]!) <= GB_WARMUP_STABLE * perGetUs[n - 2]!;
+    if (perGetUs.length < GB_WARMUP_ROUNDS_MIN) return false;
+    const last = perGetUs.slice(-GB_WARMUP_STABLE_ROUNDS);
+    const mean = last.reduce((a, b) => a + b, 0) / last.length;
+    return last.every((x) => Math.abs(x - mean) <= GB_WARMUP_STABLE * mean);
   };
   while (perGetUs.length < GB_WARMUP_ROUNDS_MAX && !steady()) {
     const names = shuffled(Math.min(GB_WARMUP_ROUND_ITEMS, objects), size, objects);
