@@ -42,12 +42,16 @@ const CKSUM_INLINE_ALWAYS: ReadonlySet<CksumType> = new Set(['none', 'xxhash', '
 
 const TASK_FILE = new URL('./workers/task.ts', import.meta.url);
 
+/** V8 heap sizing flags: per process; a Worker given one fails to start ("invalid execArgv flags"). */
+const HEAP_SIZE_FLAG = /^--(initial|max|min)-(old|semi|young)-space-size(=|$)|^--(initial|max)-heap-size(=|$)/;
+
 /**
  * Threads inherit the process's flags (`--import tsx` is what lets them load task.ts), minus the
- * ones that only make sense for a main script given on the command line.
+ * ones that only make sense for a main script given on the command line, and the heap sizing ones
+ * (nodes start with those: nodes/heap-flags.ts).
  */
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((a) => !a.startsWith('--input-type') && !a.startsWith('--test'));
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  return execArgv.filter((a) => !a.startsWith('--input-type') && !a.startsWith('--test') && !HEAP_SIZE_FLAG.test(a));
 }
 
 export interface RealWorkersOptions {
