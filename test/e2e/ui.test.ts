@@ -63,7 +63,8 @@ test('jobs are started, watched and stopped in the UI', { skip: existsSync(CHROM
     for (const st of ['pending', 'running', 'paused', 'finishing', 'finished', 'aborted']) {
       assert.equal(await card.locator(`svg .st[data-name="${st}"]`).count(), 1, st);
     }
-    // one row per target plus the header
+    // one row per target plus the header (a target's row may be drawn a poll after the state settled)
+    await card.locator('tr').nth(3).waitFor({ timeout: UI_WAIT_MS });
     assert.equal(await card.locator('tr').count(), 4);
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -94,6 +95,7 @@ test('jobs are started, watched and stopped in the UI', { skip: existsSync(CHROM
     const rebCard = page.locator(`.job[data-xid="${reb[1]}"]`);
     await page.locator(`.job[data-xid="${reb[1]}"][data-state="finished"]`).waitFor({ timeout: UI_WAIT_MS });
     assert.equal(await rebCard.getAttribute('data-kind'), 'rebalance');
+    await rebCard.locator('tr').nth(3).waitFor({ timeout: UI_WAIT_MS });
     assert.equal(await rebCard.locator('tr').count(), 4, 'one row per target');
     // a target in maintenance is shown so in the cluster map
     const smap = JSON.parse((await http(`${c.proxyUrl}/v1/cluster?what=smap`)).text) as { tmap: Record<string, unknown> };
