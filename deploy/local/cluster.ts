@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { NodeS3Config } from '../../nodes/config.ts';
 import { NODE_HEAP_FLAGS } from '../../nodes/heap-flags.ts';
 
@@ -36,6 +36,8 @@ export interface LocalClusterOptions {
   testJobs?: boolean;
   /** S3 settings written into every node's own config (SigV4 auth and its access keys). */
   s3?: NodeS3Config;
+  /** Picks `n` distinct free ports for a start attempt (default: random probed ports; tests of the retry). */
+  pickPorts?: (n: number) => Promise<number[]>;
 }
 
 export interface LocalNode {
@@ -150,12 +152,54 @@ async function getJson(url: string): Promise<unknown> {
   return res.json();
 }
 
+/** The daemon id of whatever node answers at `url`. */
+async function whoIs(url: string): Promise<string | undefined> {
+  const snode = (await getJson(`${url}/v1/daemon?what=snode`)) as { daemon_id?: string };
+  return snode.daemon_id;
+}
+
 /** Extra node flags for every spawned node, e.g. `SHOAL_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'` (profiling). */
 function nodeFlags(): string[] {
   return (process.env.SHOAL_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
 }
 
+/** Start attempts when a node lost its port to another process between the probe and its bind. */
+export const CLUSTER_START_ATTEMPTS_MAX = 3;
+
+/** A node that exited during start-up: its id, and the tail of what it printed. */
+class NodeStartError extends Error {
+  constructor(readonly nodeId: string, readonly output: string, readonly nodeDir: string) {
+    super(`node ${nodeId} exited during start-up (see ${join(nodeDir, 'stdout.log')} and node.log): ${output.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+}
+
+function outputTail(nodeDir: string): string {
+  try {
+    return readFileSync(join(nodeDir, 'stdout.log'), 'utf8').slice(-2000);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Starts the cluster. Free ports are probed and then bound by the node processes a moment later, so
+ * with several clusters starting at once (tests in parallel) another one may take a port in between:
+ * such a start (a node exits with EADDRINUSE) is retried on fresh ports. Fixed ports are not retried.
+ */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalClusterOnce(opts);
+    } catch (e) {
+      const lostPort = e instanceof NodeStartError && e.output.includes('EADDRINUSE');
+      if (!lostPort || opts.basePort !== undefined || attempt >= CLUSTER_START_ATTEMPTS_MAX) throw e;
+      // this attempt's node dirs go (its node ids are port-derived: the next attempt has others)
+      for (const d of readdirSync(resolve(opts.dir))) if (/^[pt]\d+$/.test(d)) rmSync(join(resolve(opts.dir), d), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startLocalClusterOnce(opts: LocalClusterOptions): Promise<LocalCluster> {
   const dir = resolve(opts.dir);
   const nProxies = opts.proxies ?? 1;
   const nTargets = opts.targets ?? 3;
@@ -167,7 +211,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     ports = [];
     for (let i = 0; i < total; i++) ports.push(b + i, b + 1000 + i, b + 2000 + i);
   } else {
-    ports = await freePorts(total * 3);
+    ports = await (opts.pickPorts ?? freePorts)(total * 3);
   }
   const specs: NodeSpec[] = [];
   const usedPorts = new Set(ports);
@@ -251,10 +295,11 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const waitHealthy = async (n: LocalNode, timeoutMs = CLUSTER_READY_TIMEOUT_MS) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (exited(n)) throw new Error(`node ${n.id} exited during start-up (see ${join(n.dir, 'stdout.log')} and node.log)`);
+      if (exited(n)) throw new NodeStartError(n.id, outputTail(n.dir), n.dir);
       try {
         const res = await fetch(`${n.publicUrl}/v1/health`);
-        if (res.status === 200) return;
+        // another cluster's node on a port we lost answers too: healthy only if it is this node
+        if (res.status === 200 && (await whoIs(n.publicUrl)) === n.id) return;
       } catch {
         // not listening yet
       }
@@ -267,7 +312,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const waitListening = async (n: LocalNode, timeoutMs = CLUSTER_READY_TIMEOUT_MS) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (exited(n)) throw new Error(`node ${n.id} exited during start-up (see ${join(n.dir, 'stdout.log')} and node.log)`);
+      if (exited(n)) throw new NodeStartError(n.id, outputTail(n.dir), n.dir);
       try {
         await (await fetch(`${n.publicUrl}/v1/health`)).arrayBuffer();
         return;
