@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import type { NodeS3Config } from '../../nodes/config.ts';
 import { NODE_HEAP_FLAGS } from '../../nodes/heap-flags.ts';
 
@@ -173,6 +173,10 @@ class NodeStartError extends Error {
   }
 }
 
+function lostPort(e: unknown): boolean {
+  return e instanceof NodeStartError && e.output.includes('EADDRINUSE');
+}
+
 function outputTail(nodeDir: string): string {
   try {
     return readFileSync(join(nodeDir, 'stdout.log'), 'utf8').slice(-2000);
@@ -191,10 +195,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     try {
       return await startLocalClusterOnce(opts);
     } catch (e) {
-      const lostPort = e instanceof NodeStartError && e.output.includes('EADDRINUSE');
-      if (!lostPort || opts.basePort !== undefined || attempt >= CLUSTER_START_ATTEMPTS_MAX) throw e;
-      // this attempt's node dirs go (its node ids are port-derived: the next attempt has others)
-      for (const d of readdirSync(resolve(opts.dir))) if (/^[pt]\d+$/.test(d)) rmSync(join(resolve(opts.dir), d), { recursive: true, force: true });
+      if (!lostPort(e) || opts.basePort !== undefined || attempt >= CLUSTER_START_ATTEMPTS_MAX) throw e;
     }
   }
 }
@@ -380,6 +381,8 @@ async function startLocalClusterOnce(opts: LocalClusterOptions): Promise<LocalCl
     await waitForSmap((s) => Object.keys(s.pmap).length === nProxies && Object.keys(s.tmap).length === nTargets);
   } catch (e) {
     await cluster.stop();
+    // a start that will be retried leaves no node dirs behind (node ids are port-derived: the next attempt has others)
+    if (lostPort(e) && opts.basePort === undefined) for (const sp of specs) rmSync(sp.dir, { recursive: true, force: true });
     throw e;
   }
   return cluster;

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startLocalCluster } from '../../deploy/local/cluster.ts';
 import { makeTempDir, removeDir } from '../support/cluster-helpers.ts';
 
@@ -53,6 +55,7 @@ test('a node that loses its port to another process (EADDRINUSE): the cluster st
       const health = await fetch(`${cluster.proxyUrl}/v1/health`);
       assert.equal(health.status, 200);
       assert.equal(cluster.nodes.length, 2);
+      assert.ok(!existsSync(join(dir, `p${taken}`)), 'the failed attempt left no node dir behind');
     } finally {
       await cluster.stop();
     }
